@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One entry point for newcomers and CI. Each command sets everything up first (idempotent):
+#   ./run.sh reports [ARGS]  all reports for the bundled dataset (the main job)
+#   ./run.sh test [ARGS]     the test suite (what CI runs)
+#   ./run.sh bench           the benchmarks (writes bench/results.md and .csv)
+#   ./run.sh lab             JupyterLab on notebooks/explore.ipynb
+#   ./run.sh setup           only the set-up
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${VENV:-.venv}
+PY="$VENV/bin/python"
+SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+
+setup_system() {
+  local missing=()
+  for p in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: missing system packages (${missing[*]}); run: sudo apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "setup: installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+setup_python() {
+  local stamp="$VENV/.installed"
+  if [ -f "$stamp" ] && [ "$stamp" -nt requirements.lock ] && [ "$stamp" -nt pyproject.toml ]; then
+    return
+  fi
+  [ -x "$PY" ] || python3 -m venv "$VENV"
+  "$PY" -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+  "$PY" -m ipykernel install --sys-prefix --name python3 >/dev/null
+  touch "$stamp"
+}
+
+setup_data() {
+  "$PY" -m analysis data ensure
+}
+
+setup() { setup_system; setup_python; setup_data; }
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  setup) setup ;;
+  reports) setup; exec "$PY" -m analysis report "$@" ;;
+  test) setup; exec "$PY" -m pytest "$@" ;;
+  bench) setup; exec "$PY" -m analysis bench "$@" ;;
+  lab) setup; exec "$VENV/bin/jupyter" lab notebooks/explore.ipynb "$@" ;;
+  *) sed -n '2,8p' "$0"; exit 2 ;;
+esac
