@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .errors import WorkbookError
 
 # Unit prefixes as written in spreadsheets, longest first, already normalised (see `fold`).
 _PREFIXES = (
@@ -40,7 +41,7 @@ _PREFIXES = (
 )
 
 
-class UnknownAreaError(ValueError):
+class UnknownAreaError(WorkbookError, ValueError):
     """An area name or code that the reference data does not know."""
 
 

@@ -13,10 +13,12 @@ import re
 
 from babel.numbers import format_decimal
 
+from .errors import WorkbookError
+
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 
 
-class NumberParseError(ValueError):
+class NumberParseError(WorkbookError, ValueError):
     """A cell that is not a number in any accepted writing."""
 
 

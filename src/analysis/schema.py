@@ -103,10 +103,14 @@ def count_columns() -> list[str]:
 
 def summary_columns() -> list[str]:
     """All summary columns in their canonical order."""
-    return ["year", "area_code", "area_level", "zone"] + count_columns() + [
-        "especially_difficult",
-        "synthetic",
-    ]
+    return (
+        ["year", "area_code", "area_level", "zone"]
+        + count_columns()
+        + [
+            "especially_difficult",
+            "synthetic",
+        ]
+    )
 
 
 # Signed columns: "other changes" can be negative.

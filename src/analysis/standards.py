@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .errors import WorkbookError
 
 POOR = "poor"
 NEAR_POOR = "near_poor"
@@ -29,7 +30,7 @@ NOT_POOR = "not_poor"
 CLASSES = (POOR, NEAR_POOR, NOT_POOR)
 
 
-class StandardError(ValueError):
+class StandardError(WorkbookError, ValueError):
     """A year outside every standard, or a classification that the standard cannot make."""
 
 
@@ -84,7 +85,10 @@ def load_standards(folder: str | Path | None = None) -> tuple[Standard, ...]:
                 first_year=int(r["first_year"]),
                 last_year=int(r["last_year"]),
                 rule=r["rule"],
-                income_line={"rural": int(r["rural_income_line"]), "urban": int(r["urban_income_line"])},
+                income_line={
+                    "rural": int(r["rural_income_line"]),
+                    "urban": int(r["urban_income_line"]),
+                },
                 upper_line={
                     "rural": _opt_int(r["rural_upper_line"]),
                     "urban": _opt_int(r["urban_upper_line"]),
