@@ -65,9 +65,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from . import runner
+    from . import batch
 
-    return runner.main(args)
+    return batch.main(args)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="build reports (the main job)")
     p.add_argument("--year", default="latest", help="review year or 'latest'")
-    p.add_argument("--areas", default="all", help="'all', 'province', or names/codes, comma-separated")
+    p.add_argument(
+        "--areas", default="all", help="'all', 'province', or names/codes, comma-separated"
+    )
     p.add_argument("--lang", default="vi", help="vi, en, or vi,en")
     p.add_argument("--formats", default="html,pdf,xlsx")
     p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")

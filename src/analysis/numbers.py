@@ -8,6 +8,7 @@ non-breaking spaces.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 
@@ -50,7 +51,12 @@ def format_number(value, lang: str = "vi", decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    text = format_decimal(value, format=pattern, locale=_locale(lang))
+    # Official statistics round half up (45.25 -> 45.3), not Babel's default half-even.
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP
+        text = format_decimal(
+            decimal.Decimal(repr(float(value))), format=pattern, locale=_locale(lang)
+        )
     return text.replace("\u00a0", " ")
 
 
@@ -119,7 +125,7 @@ def parse_number(text, integer: bool = False) -> float:
         value = float(text)
     else:
         raw = str(text)
-        s = _SPACES.sub("", raw)
+        s = _SPACES.sub("", raw).replace("\u2212", "-")  # Unicode minus sign
         if s.endswith("%"):
             s = s[:-1]
         if s in ("", "-", "–"):

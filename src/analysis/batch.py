@@ -1,0 +1,130 @@
+"""The ``report`` command: which reports to build, then `analysis.runner.run_batch` builds them.
+
+``--areas all`` is the province overview (slug ``province``) plus one report per district of the
+reference geography (slug = the district's ASCII slug); names and codes in any spelling that
+`Geography.resolve_district` accepts can be listed instead, comma-separated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import paths
+from .errors import WorkbookError
+from .geography import load_geography
+
+PROVINCE_SLUG = "province"
+
+
+def plan_jobs(
+    areas: str = "all",
+    data_source: str = "",
+    min_households: int = 50,
+    geojson: str = "",
+) -> list:
+    """Report jobs for an ``--areas`` value.
+
+    Parameters
+    ----------
+    areas : str
+        ``"all"``, ``"province"``, ``"districts"`` or comma-separated district names or codes.
+    data_source, min_households, geojson
+        Passed to every notebook's parameters.
+
+    Returns
+    -------
+    list of analysis.runner.ReportJob
+        The province overview first, then districts in code order.
+    """
+    from .runner import ReportJob
+
+    geo = load_geography()
+    wanted = [a.strip() for a in str(areas).split(",") if a.strip()]
+    if not wanted:
+        raise WorkbookError("--areas is empty; give 'all', 'province' or district names")
+    include_province = any(a.lower() in ("all", PROVINCE_SLUG) for a in wanted)
+    if any(a.lower() in ("all", "districts") for a in wanted):
+        codes = geo.district_codes()
+    else:
+        codes = sorted(
+            {geo.resolve_district(a) for a in wanted if a.lower() != PROVINCE_SLUG}
+        )
+    common = {
+        "data_source": data_source,
+        "min_households": int(min_households),
+        "geojson": geojson,
+    }
+    jobs = []
+    if include_province:
+        jobs.append(
+            ReportJob(
+                area=str(geo.province["province_code"]),
+                notebook=paths.notebooks_dir() / "province_overview.ipynb",
+                parameters={"area": PROVINCE_SLUG, **common},
+                slug=PROVINCE_SLUG,
+                area_name=geo.province["bare_name"],
+            )
+        )
+    for code in codes:
+        jobs.append(
+            ReportJob(
+                area=code,
+                notebook=paths.notebooks_dir() / "district_report.ipynb",
+                parameters={"area": code, **common},
+                slug=geo.district_slug(code),
+                area_name=geo.district_name(code),
+            )
+        )
+    return jobs
+
+
+def resolve_year(year: str | int, data_source: str = "") -> int:
+    """``"latest"`` (or 0) becomes the latest review year in the data; a year must be in it."""
+    from .report import load_data
+
+    years = sorted(int(y) for y in load_data(data_source or None).summary["year"].unique())
+    if str(year).lower() in ("latest", "0", ""):
+        return years[-1]
+    try:
+        value = int(year)
+    except ValueError:
+        raise WorkbookError(f"--year must be a review year or 'latest', not {year!r}") from None
+    if value not in years:
+        raise WorkbookError(f"review year {value} is not in the data (years {years[0]}-{years[-1]})")
+    return value
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the ``report`` command; returns the exit code (1 if any report failed)."""
+    from .runner import run_batch
+
+    data_source = args.data or ""
+    year = resolve_year(args.year, data_source)
+    langs = [x.strip() for x in args.lang.split(",") if x.strip()]
+    for lang in langs:
+        if lang not in ("vi", "en"):
+            raise WorkbookError(f"--lang must be vi, en or vi,en; not {lang!r}")
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    jobs = plan_jobs(args.areas, data_source, args.min_households, args.geojson or "")
+    data_files = [paths.default_summary(), paths.default_households()] if not data_source else []
+    exit_code = 0
+    for lang in langs:
+        result = run_batch(
+            jobs,
+            year,
+            lang,
+            formats=formats,
+            workers=args.workers,
+            force=args.force,
+            executor=args.executor,
+            engine="inprocess" if args.engine == "fork" else "kernel",
+            scheduler=args.scheduler,
+            data_files=data_files or None,
+        )
+        print(result.summary())
+        print(f"index: {result.index_path}")
+        exit_code = max(exit_code, result.exit_code)
+    if exit_code:
+        print("some reports failed: see the index page and the .log files", file=sys.stderr)
+    return exit_code

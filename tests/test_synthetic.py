@@ -1,0 +1,192 @@
+"""The synthetic panel: determinism, contract, calibration, flows and roll-ups.
+
+The panel is generated once per module (about 6 s); expectations are published fragments and
+sums computed here, never the module's own outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import schema
+from analysis.flows import combine_zones, roll_up
+from analysis.geography import load_geography
+from analysis.standards import all_indicators, classify
+from analysis.synthetic import build_summary, calibration_table, generate_panel, write_bundled
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return load_geography()
+
+
+@pytest.fixture(scope="module")
+def panel(geo):
+    return generate_panel(47, geography=geo)
+
+
+@pytest.fixture(scope="module")
+def summary(panel, geo):
+    return build_summary(panel, geo, 47)
+
+
+def test_same_seed_same_panel_other_seed_differs(geo):
+    years = range(2016, 2018)
+    a = generate_panel(5, years, geo)
+    b = generate_panel(5, years, geo)
+    c = generate_panel(6, years, geo)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["income_pc"].head(1000).equals(c["income_pc"].head(1000))
+
+
+def test_household_columns(panel):
+    required = schema.HOUSEHOLD_BASE_COLUMNS + [
+        c for c in schema.HOUSEHOLD_OPTIONAL_COLUMNS if c != "score_a"
+    ]
+    assert set(required) <= set(panel.columns)
+    assert {f"d_{i}" for i in all_indicators()} <= set(panel.columns)
+    assert panel["synthetic"].all()
+    assert panel["household_id"].astype(str).str.fullmatch(r"\d{5}-\d{6}").all()
+    ids = panel["household_id"].astype(str).str[:5]
+    assert (ids == panel["commune_code"].astype(str)).all()
+    assert (panel["income_pc"] % 1000 == 0).all()
+    assert sorted(panel["year"].unique()) == list(range(2016, 2025))
+
+
+def test_one_class_per_household_year(panel):
+    assert not panel.duplicated(["household_id", "year"]).any()
+    assert panel["recorded_class"].notna().all()
+    assert set(panel["recorded_class"].astype(str)) == {"poor", "near_poor", "not_poor"}
+
+
+def test_recorded_class_is_the_years_standard(panel):
+    for year in (2016, 2022):
+        rows = panel[panel["year"] == year].head(20_000)
+        assert (classify(rows, year).astype(str) == rows["recorded_class"].astype(str)).all()
+
+
+def test_households_grow_with_entries_and_exits(panel):
+    per_year = panel.groupby("year").size()
+    assert 255_000 <= per_year[2016] <= 275_000
+    assert 275_000 <= per_year[2024] <= 295_000
+    first = set(panel.loc[panel["year"] == 2016, "household_id"].astype(str))
+    last = set(panel.loc[panel["year"] == 2024, "household_id"].astype(str))
+    assert len(first - last) > 10_000 and len(last - first) > 10_000
+
+
+def _published(table, measure, year):
+    row = table[(table["measure"] == measure) & (table["year"] == year)]
+    assert len(row) == 1, (measure, year)
+    return row.iloc[0]
+
+
+# (measure, year, published value, tolerance, kind of tolerance)
+FRAGMENTS = [
+    ("poor_households", 2016, 14_000, 0.15, "relative"),
+    ("near_poor_households", 2016, 5_800, 0.15, "relative"),
+    ("poor_households", 2018, 8_614, 0.15, "relative"),
+    ("em_share_of_poor", 2018, 52.76, 6.0, "points"),
+    ("em_households", 2018, 42_437, 0.15, "relative"),
+    ("poverty_rate", 2020, 1.56, 0.25, "points"),
+    ("poor_households", 2021, 3_500, 0.15, "relative"),
+    ("poor_households", 2022, 4_872, 0.15, "relative"),
+    ("em_share_of_poor", 2022, 58.09, 6.0, "points"),
+    ("poor_households", 2023, 2_879, 0.15, "relative"),
+    ("poverty_rate", 2023, 1.03, 0.25, "points"),
+    ("em_share_of_poor", 2023, 58.7, 6.0, "points"),
+    ("poor_households", 2024, 1_900, 0.15, "relative"),
+]
+
+
+@pytest.mark.parametrize(("measure", "year", "published", "tol", "kind"), FRAGMENTS)
+def test_calibration(summary, measure, year, published, tol, kind):
+    row = _published(calibration_table(summary), measure, year)
+    assert row["published"] == pytest.approx(published)
+    # Recompute the synthetic value from the commune rows independently of the table.
+    s = summary[summary["year"] == year]
+    poor = s["poor_end"].sum()
+    value = {
+        "poor_households": poor,
+        "near_poor_households": s["near_poor_end"].sum(),
+        "em_households": s["em_total_households"].sum(),
+        "em_share_of_poor": 100 * s["em_poor_end"].sum() / poor,
+        "poverty_rate": 100 * poor / s["total_households"].sum(),
+    }[measure]
+    assert row["synthetic"] == pytest.approx(float(value), abs=0.01)
+    if kind == "relative":
+        assert abs(value - published) <= tol * published, (measure, year, value)
+    else:
+        assert abs(value - published) <= tol, (measure, year, value)
+
+
+def test_flows_are_plausible(summary):
+    prov = summary.groupby("year")[["poor_escaped", "poor_repoverty", "poor_new"]].sum(min_count=1)
+    for year in range(2017, 2022):
+        assert 1_000 <= prov.loc[year, "poor_escaped"] <= 4_000, year
+        assert prov.loc[year, "poor_repoverty"] <= 1_000
+        assert prov.loc[year, "poor_new"] <= 1_000
+    assert prov.loc[2018:2024, "poor_repoverty"].gt(0).all()
+
+
+def test_border_districts_poorer(summary, geo):
+    s = summary[summary["year"] == 2023]
+    district = s["area_code"].map(geo.commune_district())
+    rate = s.groupby(district)["poor_end"].sum() / s.groupby(district)["total_households"].sum()
+    border = ["691", "692", "693"]
+    assert rate[border].min() > rate.drop(border).median()
+    assert rate.max() > 5 * rate.min()
+
+
+def test_flow_identity_exact(summary):
+    s = summary[summary["year"] > 2016]
+    for p in ("poor", "em_poor"):
+        lhs = s[f"{p}_start"] - s[f"{p}_escaped"] + s[f"{p}_repoverty"] + s[f"{p}_new"]
+        assert ((lhs + s[f"{p}_other"]) == s[f"{p}_end"]).all()
+    for p in ("near_poor", "em_near_poor"):
+        lhs = s[f"{p}_start"] - s[f"{p}_escaped"] + s[f"{p}_new"] + s[f"{p}_other"]
+        assert (lhs == s[f"{p}_end"]).all()
+    assert summary.loc[summary["year"] == 2016, "poor_start"].isna().all()
+
+
+def test_end_stocks_match_household_counts(summary, panel):
+    counts = panel[panel["recorded_class"] == "poor"].groupby("year").size()
+    assert summary.groupby("year")["poor_end"].sum().tolist() == counts.tolist()
+
+
+def test_province_roll_up_equals_direct_sum(summary, geo):
+    prov = combine_zones(roll_up(summary, geo, "province"))
+    counts = schema.count_columns()
+    direct = summary.groupby("year")[counts].sum(min_count=1)
+    got = prov.set_index("year")[counts]
+    for col in counts:
+        a = direct[col].astype("Float64")
+        b = got[col].astype("Float64")
+        assert a.isna().equals(b.isna()), col
+        assert (a.fillna(0) == b.fillna(0)).all(), col
+    assert (prov["area_code"] == str(geo.province["province_code"])).all()
+
+
+def test_especially_difficult_communes(summary, geo):
+    listed = summary[summary["especially_difficult"]].groupby("year")["area_code"].apply(set)
+    assert all(len(listed[y]) == 5 for y in range(2021, 2025))
+    assert 10 <= len(listed[2016]) <= 12 and len(listed[2020]) <= len(listed[2016])
+    assert listed[2021] <= listed[2016]
+    districts = {geo.commune_district()[c] for y in listed.index for c in listed[y]}
+    assert districts <= {"691", "692", "693", "696", "698"}
+
+
+def test_write_bundled_is_byte_identical(tmp_path):
+    # Two review years keep this test fast; the full bundle is written the same way.
+    one = write_bundled(tmp_path / "a", seed=47, years=range(2016, 2018))
+    two = write_bundled(tmp_path / "b", seed=47, years=range(2016, 2018))
+    for key in ("households", "summary"):
+        assert one[key].read_bytes() == two[key].read_bytes(), key
+    back = pd.read_parquet(one["households"])
+    assert back["commune_code"].astype(str).str.len().eq(5).all()
+    text = pd.read_csv(one["summary"], dtype={"area_code": str})
+    assert text["area_code"].str.len().eq(5).all()
+    assert list(text.columns) == schema.summary_columns()
+    assert np.isfinite(text.loc[text["year"] > 2016, "poor_escaped"]).all()
+    assert text.loc[text["year"] == 2016, "poor_escaped"].isna().all()
