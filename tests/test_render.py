@@ -90,8 +90,15 @@ def test_png_outputs_become_data_uris_and_scripts_are_removed():
         ),
         nbformat.v4.new_output("execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=1),
     ]  # fmt: skip
-    nb.cells = [nbformat.v4.new_markdown_cell("# Tiêu đề\n## Mục một\n## Mục một"), cell]
+    headings = nbformat.v4.new_code_cell("h")
+    headings.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": "<h2>Mục một</h2><h2>Mục một</h2>"})
+    ]
+    note = nbformat.v4.new_markdown_cell("## Analyst's question (notebook only)")
+    nb.cells = [note, headings, cell]
     html = render.notebook_to_html(nb, "T", "vi")
+    # Markdown cells are notes for the notebook reader: the report shows outputs only.
+    assert "Analyst's question" not in html
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in html
     assert "<script" not in html and "onclick" not in html and "https://t/x.png" not in html
     assert "[logo]" in html and "Figure size" not in html

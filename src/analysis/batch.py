@@ -8,11 +8,13 @@ reference geography (slug = the district's ASCII slug); names and codes in any s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import paths
 from .errors import WorkbookError
 from .geography import load_geography
+from .i18n import label
 
 PROVINCE_SLUG = "province"
 
@@ -22,6 +24,7 @@ def plan_jobs(
     data_source: str = "",
     min_households: int = 50,
     geojson: str = "",
+    lang: str = "vi",
 ) -> list:
     """Report jobs for an ``--areas`` value.
 
@@ -31,6 +34,8 @@ def plan_jobs(
         ``"all"``, ``"province"``, ``"districts"`` or comma-separated district names or codes.
     data_source, min_households, geojson
         Passed to every notebook's parameters.
+    lang : {"vi", "en"}
+        Language of the report titles.
 
     Returns
     -------
@@ -47,9 +52,7 @@ def plan_jobs(
     if any(a.lower() in ("all", "districts") for a in wanted):
         codes = geo.district_codes()
     else:
-        codes = sorted(
-            {geo.resolve_district(a) for a in wanted if a.lower() != PROVINCE_SLUG}
-        )
+        codes = sorted({geo.resolve_district(a) for a in wanted if a.lower() != PROVINCE_SLUG})
     common = {
         "data_source": data_source,
         "min_households": int(min_households),
@@ -63,6 +66,7 @@ def plan_jobs(
                 notebook=paths.notebooks_dir() / "province_overview.ipynb",
                 parameters={"area": PROVINCE_SLUG, **common},
                 slug=PROVINCE_SLUG,
+                title=label("report.province_title", lang),
                 area_name=geo.province["bare_name"],
             )
         )
@@ -73,6 +77,7 @@ def plan_jobs(
                 notebook=paths.notebooks_dir() / "district_report.ipynb",
                 parameters={"area": code, **common},
                 slug=geo.district_slug(code),
+                title=label("report.district_title", lang, area=geo.district_name(code)),
                 area_name=geo.district_name(code),
             )
         )
@@ -91,7 +96,9 @@ def resolve_year(year: str | int, data_source: str = "") -> int:
     except ValueError:
         raise WorkbookError(f"--year must be a review year or 'latest', not {year!r}") from None
     if value not in years:
-        raise WorkbookError(f"review year {value} is not in the data (years {years[0]}-{years[-1]})")
+        raise WorkbookError(
+            f"review year {value} is not in the data (years {years[0]}-{years[-1]})"
+        )
     return value
 
 
@@ -106,10 +113,13 @@ def main(args: argparse.Namespace) -> int:
         if lang not in ("vi", "en"):
             raise WorkbookError(f"--lang must be vi, en or vi,en; not {lang!r}")
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    jobs = plan_jobs(args.areas, data_source, args.min_households, args.geojson or "")
     data_files = [paths.default_summary(), paths.default_households()] if not data_source else []
+    # Read by report.preload in the warm report process (shared data and computations).
+    os.environ["BPWB_DATA_SOURCE"] = data_source
+    os.environ["BPWB_YEAR"] = str(year)
     exit_code = 0
     for lang in langs:
+        jobs = plan_jobs(args.areas, data_source, args.min_households, args.geojson or "", lang)
         result = run_batch(
             jobs,
             year,
@@ -121,8 +131,8 @@ def main(args: argparse.Namespace) -> int:
             engine="inprocess" if args.engine == "fork" else "kernel",
             scheduler=args.scheduler,
             data_files=data_files or None,
+            warm_modules=("analysis.report:preload",),
         )
-        print(result.summary())
         print(f"index: {result.index_path}")
         exit_code = max(exit_code, result.exit_code)
     if exit_code:

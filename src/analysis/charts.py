@@ -115,7 +115,7 @@ STYLE = {
     "lines.markersize": 4.5,
     "hatch.linewidth": 0.6,
     "svg.hashsalt": SVG_HASH_SALT,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "figure.dpi": 100,
 }
 
@@ -1886,7 +1886,7 @@ def figure_to_svg(fig: Figure) -> str:
     if getattr(fig, "chart_lang", ""):
         metadata["Language"] = fig.chart_lang
     buf = io.StringIO()
-    with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path"}):
+    with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", metadata=metadata)
     return buf.getvalue()
 

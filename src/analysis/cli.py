@@ -27,7 +27,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import main_validate
 
-    return main_validate(args.files, kind=args.kind)
+    return main_validate(args.files)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -88,8 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_summary)
 
     p = sub.add_parser("validate", help="check data files; exit 1 on any problem")
-    p.add_argument("files", nargs="+")
-    p.add_argument("--kind", choices=["auto", "summary", "households"], default="auto")
+    p.add_argument("files", nargs="+", help="summary or household files (CSV, xlsx, Parquet)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("template", help="write a blank Excel summary form")

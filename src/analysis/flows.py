@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .errors import WorkbookError
 from .geography import Geography
 from .standards import (
     CLASSES,
@@ -79,7 +80,7 @@ _RECENT_ESCAPE_YEARS = 3  # T4: "recently escaped" = escaped within the last thr
 _REQUIRED = ["household_id", "year", "commune_code", "zone", "ethnic_minority", "recorded_class"]
 
 
-class PanelError(ValueError):
+class PanelError(WorkbookError, ValueError):
     """A household panel that does not follow the column contract of :mod:`analysis.schema`."""
 
 

@@ -95,6 +95,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+from .errors import WorkbookError
 from .standards import StandardError, standard_for_year, standard_segments
 
 MODELS = ("ols", "ets", "flow")
@@ -108,7 +109,7 @@ _MIN_RHO = 1e-6
 _MAX_CONCENTRATION = 1.0 / _MIN_RHO - 1.0
 
 
-class InsufficientDataError(ValueError):
+class InsufficientDataError(WorkbookError, ValueError):
     """Too few points in the latest standard segment to fit a model."""
 
 

@@ -1095,36 +1095,30 @@ def read_households(
             out[col] = _convert(series, _flag_parser, rows, source, col, bad, problems)
 
     if "commune_code" in cols:
+        # the commune column may hold names; a district column tells apart repeated names
+        no_problems: list[Problem] = []
+        communes = _convert(
+            frame[cols["commune_code"]], _code_text, rows, source, "commune_code", bad, no_problems
+        )
         district_pos = aux.get("__district__")
-        communes = frame[cols["commune_code"]].astype(object)
-        districts = (
-            frame[district_pos].astype(object)
-            if district_pos is not None
-            else pd.Series(None, index=frame.index, dtype=object)
-        )
-        pairs = pd.Series(
-            [
-                None if _clean(c) is None else (_code_text(c), None if d is None else _code_text(d))
-                for c, d in zip(communes.tolist(), districts.tolist(), strict=True)
+        if district_pos is None:
+            keys = communes
+        else:
+            districts = _convert(
+                frame[district_pos], _code_text, rows, source, "district", bad, no_problems
+            )
+            keys = [
+                c if c is None or d is None else f"{c}\x00{d}"
+                for c, d in zip(communes, districts, strict=True)
             ]
-            if len(frame) < 1000 or district_pos is not None
-            else [None if _clean(c) is None else (_code_text(c), None) for c in pd.unique(communes)],
-            dtype=object,
+
+        def resolve(key: str) -> str:
+            commune, _, district = key.partition("\x00")
+            return geo.resolve_commune(commune, district=district or None)
+
+        codes = _convert(
+            pd.Series(keys, dtype=object), resolve, rows, source, "commune_code", bad, problems
         )
-        if len(frame) >= 1000 and district_pos is None:
-            # one entry per distinct commune value, mapped back below
-            uniques = pd.unique(communes)
-            resolved = {}
-            for u, pair in zip(uniques, pairs.tolist(), strict=True):
-                resolved[u] = pair
-            pairs = communes.map(resolved)
-
-        def resolve(pair):
-            if pair is None:
-                raise ValueError("empty")
-            return geo.resolve_commune(pair[0], district=pair[1])
-
-        codes = _convert(pairs, resolve, rows, source, "commune_code", bad, problems)
         out["commune_code"] = codes
     if not rows and not problems:
         raise IntakeError(f"no data rows below the header (row {raw.header_row})", source)
@@ -1157,7 +1151,8 @@ def read_households(
         if kinds.get(col) != "flag":
             continue
         if col.startswith("d_"):
-            has = table["year"].map(lambda y, ind=col[2:]: ind in by_year[y]).astype(bool)
+            years = [y for y, inds in by_year.items() if col[2:] in inds]
+            has = table["year"].isin(years).to_numpy(dtype=bool)
             table[col] = table[col].mask(has & table[col].isna(), False)
         else:
             table[col] = table[col].fillna(False)

@@ -30,6 +30,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from .errors import WorkbookError
 from .schema import COVERAGE_RATIOS
 from .standards import Standard, load_standards, standard_for_year
 
@@ -77,7 +78,7 @@ RATE_BASES: dict[str, tuple[str, ...]] = {
 """Rate column -> the denominator column(s) it is flagged and suppressed by (any one small)."""
 
 
-class MeasureError(ValueError):
+class MeasureError(WorkbookError, ValueError):
     """Input that a measure cannot be computed from (missing columns, duplicate keys...)."""
 
 

@@ -142,6 +142,23 @@ def _sum_districts(districts: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     return out[[c for c in districts.columns if c in out.columns]]
 
 
+def preload() -> None:
+    """Prepare the shared work once in the warm report process, before it forks the reports.
+
+    Loads the data (``BPWB_DATA_SOURCE``, else the bundled data) and, for the review year
+    ``BPWB_YEAR`` (default: latest), computes the target status of every area and the
+    Alkire-Foster decomposition, so each forked report reuses them instead of recomputing.
+    """
+    ctx = load(
+        PROVINCE,
+        int(os.environ.get("BPWB_YEAR") or 0),
+        "vi",
+        os.environ.get("BPWB_DATA_SOURCE") or "",
+    )
+    _status_table(ctx, ["province"])
+    _af_by_district(ctx.data, ctx.year, ctx.min_households)
+
+
 def load_summary(data_source: str | None = None) -> pd.DataFrame:
     """The summary table of a data source at every level (see `load_data`)."""
     return load_data(data_source or None).summary
@@ -665,37 +682,50 @@ def deprivations(ctx: ReportContext) -> None:
 
 def _alkire_foster(ctx: ReportContext) -> dict | None:
     """H, A, M0 and dimension contributions for the area and the province (household data)."""
-    hh = ctx.data.households
-    if hh is None:
+    result = _af_by_district(ctx.data, ctx.year, ctx.min_households)
+    if result is None:
         return None
-    year_hh = hh[hh["year"] == ctx.year]
-    if year_hh.empty:
-        return None
-    prov = measures.alkire_foster(year_hh, year=ctx.year, min_households=ctx.min_households)
     if ctx.level == PROVINCE:
-        area = prov
+        area = {"H": result.H, "A": result.A, "M0": result.M0}
+        area_dims = _dimension_pct(result.dimensions)
     else:
-        district_of = ctx.geography.commune_district()
-        mine = year_hh[year_hh["commune_code"].astype(str).map(district_of) == ctx.area_code]
-        area = measures.alkire_foster(mine, year=ctx.year, min_households=ctx.min_households)
-    frame = _dimension_pct(area).rename("contribution_area").rename_axis("dimension").reset_index()
+        g = result.groups.set_index("district_code").loc[ctx.area_code]
+        area = {"H": float(g["H"]), "A": float(g["A"]), "M0": float(g["M0"])}
+        gd = result.group_dimensions
+        area_dims = _dimension_pct(gd[gd["district_code"] == ctx.area_code])
+    frame = area_dims.rename("contribution_area").rename_axis("dimension").reset_index()
+    rows = [(ctx.area_name, area)]
     if ctx.level != PROVINCE:
-        province_pct = _dimension_pct(prov).reindex(frame["dimension"])
+        province_pct = _dimension_pct(result.dimensions).reindex(frame["dimension"])
         frame["contribution_province"] = province_pct.to_numpy(float)
+        rows.append(
+            (label("area.province", ctx.lang), {"H": result.H, "A": result.A, "M0": result.M0})
+        )
     overall = pd.DataFrame(
         {
-            "area": [ctx.area_name]
-            + ([] if ctx.level == PROVINCE else [label("area.province", ctx.lang)]),
-            "H": [100 * area.H] + ([] if ctx.level == PROVINCE else [100 * prov.H]),
-            "A": [100 * area.A] + ([] if ctx.level == PROVINCE else [100 * prov.A]),
-            "M0": [area.M0] + ([] if ctx.level == PROVINCE else [prov.M0]),
+            "area": [name for name, _ in rows],
+            "H": [100 * v["H"] for _, v in rows],
+            "A": [100 * v["A"] for _, v in rows],
+            "M0": [v["M0"] for _, v in rows],
         }
     )
     return {"dimensions": frame, "overall": overall}
 
 
-def _dimension_pct(result) -> pd.Series:
-    dims = result.dimensions
+@lru_cache(maxsize=8)
+def _af_by_district(data: DataBundle, year: int, min_households: int):
+    """Alkire-Foster for the province decomposed by district (computed once per process)."""
+    if data.households is None:
+        return None
+    year_hh = data.households[data.households["year"] == year]
+    if year_hh.empty:
+        return None
+    return measures.alkire_foster(
+        year_hh, year=year, by="district_code", min_households=min_households
+    )
+
+
+def _dimension_pct(dims: pd.DataFrame) -> pd.Series:
     if "dimension" in dims.columns:
         dims = dims.set_index("dimension")
     return dims["contribution_pct"].astype(float)
@@ -956,16 +986,6 @@ def data_note(ctx: ReportContext) -> None:
     _display_html(f'<table class="data-note">{rows}</table>')
 
 
-def title(ctx: ReportContext) -> None:
-    """The report's title block (h1) in its language."""
-    if ctx.level == PROVINCE:
-        text = label("report.province_title", ctx.lang)
-    else:
-        text = label("report.district_title", ctx.lang, area=ctx.area_name)
-    sub = label("report.review_year", ctx.lang, year=ctx.year)
-    _display_html(f'<h1>{html.escape(text)}</h1><p class="subtitle">{html.escape(sub)}</p>')
-
-
 def province_summary_text(year: int | None = None, lang: str = "vi", data_source=None) -> str:
     """Plain-text province summary of a review year (the ``summary`` command)."""
     ctx = load(PROVINCE, year or 0, lang, data_source or "")
@@ -1002,7 +1022,7 @@ def _status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
     return _cached_status(ctx.data, ctx.year, tuple(codes))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
 def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.DataFrame:
     from . import targets
 
@@ -1035,14 +1055,14 @@ def projections(ctx: ReportContext) -> None:
                 title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
             )
         )
-        notes = sorted(set(n for n in combined["note"] if n))
-        if notes:
-            _note(ctx, label("note.projection_basis", ctx.lang) + " " + " ".join(notes))
+    _note(ctx, label("note.projection_basis", ctx.lang))
     status = _status_table(ctx, [code])
     table = pd.DataFrame(
         {
-            "target": [label(f"target.{t}", ctx.lang) for t in status["target_id"]],
-            "indicator": [label(f"indicator.{i}", ctx.lang) for i in status["indicator"]],
+            "target": [
+                f"{t}: " + label(f"indicator.{i}", ctx.lang)
+                for t, i in zip(status["target_id"], status["indicator"], strict=True)
+            ],
             "progress": status["progress_so_far"].to_numpy(float),
             "target_value": status["target_value"].to_numpy(float),
             "required_pace": status["required_pace"].to_numpy(float),

@@ -93,6 +93,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, paths
+from .errors import WorkbookError
 
 FORMATS = ("html", "pdf", "xlsx")
 ENGINES = ("inprocess", "kernel")
@@ -106,11 +107,11 @@ CHILD_ENV = "BPWB_REPORT_CHILD"  # same as analysis.engine.CHILD_ENV (not import
 
 
 # -- errors and results ----------------------------------------------------------------------------
-class ParameterError(ValueError):
+class ParameterError(WorkbookError, ValueError):
     """Job parameters that do not match the notebook's ``parameters`` cell."""
 
 
-class BatchLockedError(RuntimeError):
+class BatchLockedError(WorkbookError, RuntimeError):
     """Another batch is writing the same reports folder."""
 
 
@@ -675,7 +676,9 @@ def warm_worker(engine: str = "inprocess", modules: Sequence[str] = ()) -> float
     engine : {"inprocess", "kernel"}
         The engine the worker's children will use.
     modules : sequence of str
-        Extra modules to import (e.g. heavy dependencies of the notebooks).
+        Extra modules to import (e.g. heavy dependencies of the notebooks); ``"module:function"``
+        also calls that function with no arguments (e.g. to load the data once, shared by every
+        forked report).
 
     Returns
     -------
@@ -716,7 +719,10 @@ def warm_worker(engine: str = "inprocess", modules: Sequence[str] = ()) -> float
         with contextlib.suppress(Exception):
             importlib.import_module(info.name)
     for name in modules:
-        importlib.import_module(name)
+        module_name, _, func = name.partition(":")
+        module = importlib.import_module(module_name)
+        if func:
+            getattr(module, func)()
     render.warm_up()
     gc.collect()
     gc.freeze()  # keep the warm heap shared with the forked children
@@ -752,7 +758,9 @@ class _ReportChild:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.environ[CHILD_ENV] = str(os.getpid())  # lets analysis.engine make its shell
-                os.environ["SOURCE_DATE_EPOCH"] = "0"  # deterministic SVG/PDF metadata dates
+                # One run time for the whole batch (reports and PDF metadata show it); a
+                # SOURCE_DATE_EPOCH set by the user fixes it, for byte-identical reports.
+                os.environ["SOURCE_DATE_EPOCH"] = str(spec.get("source_date_epoch") or 0)
                 record = _child_process(spec, self.t_fork, self.log_target)
             except BaseException as exc:  # noqa: BLE001 - report anything to the parent
                 record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
@@ -1288,6 +1296,7 @@ def _run_batch(
         [Path(p) for p in data_files] if data_files is not None else _tree_files(paths.data_dir())
     )
     library = library_fingerprint()
+    source_date_epoch = os.environ.get("SOURCE_DATE_EPOCH") or str(int(time.time()))
 
     with FolderLock(folder, lock_timeout):
         manifest = _load_manifest(folder, year, lang)
@@ -1306,7 +1315,7 @@ def _run_batch(
                 "title": job.title, "notebook": str(job.notebook), "parameters": params,
                 "year": year, "lang": lang, "formats": list(formats), "out_dir": str(folder),
                 "engine": engine, "timeout": timeout, "warm_modules": list(warm_modules),
-                "key": key,
+                "key": key, "source_date_epoch": source_date_epoch,
             })  # fmt: skip
         warmups: dict[int, float] = {}
         if specs:

@@ -76,6 +76,7 @@ import pandas as pd
 
 from . import forecast as fc
 from . import paths
+from .errors import WorkbookError
 
 TARGET_COLUMNS = [
     "target_id",
@@ -136,7 +137,7 @@ STATUS_COLUMNS = [
 ]
 
 
-class TargetError(ValueError):
+class TargetError(WorkbookError, ValueError):
     """A malformed targets or allocations table."""
 
 
