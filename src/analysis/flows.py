@@ -565,8 +565,8 @@ def roll_up(summary: pd.DataFrame, geography: Geography, level: str) -> pd.DataF
     out = _sum_groups(summary, keys, counts)
     flags = pd.DataFrame(
         {
-            "especially_difficult_communes": summary["especially_difficult"].astype(int),
-            "synthetic": summary["synthetic"].astype(bool),
+            "especially_difficult_communes": _flag(summary["especially_difficult"]).astype(int),
+            "synthetic": _flag(summary["synthetic"]),
         }
     ).groupby(keys, sort=True)
     out["especially_difficult_communes"] = flags["especially_difficult_communes"].sum()
@@ -574,6 +574,11 @@ def roll_up(summary: pd.DataFrame, geography: Geography, level: str) -> pd.DataF
     out = out.reset_index()
     out["area_level"] = level
     return _finish(out, rolled_columns())
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """A yes/no column as plain bool, missing (e.g. on district rows) meaning no."""
+    return values.astype("boolean").fillna(False).astype(bool)
 
 
 def rolled_columns() -> list[str]:
@@ -609,8 +614,8 @@ def combine_zones(summary: pd.DataFrame, append: bool = False) -> pd.DataFrame:
         counts = counts + ["especially_difficult_communes"]
     out = _sum_groups(rows, keys, counts)
     if "especially_difficult" in rows.columns:
-        out["especially_difficult"] = rows["especially_difficult"].astype(bool).groupby(keys).any()
-    out["synthetic"] = rows["synthetic"].astype(bool).groupby(keys).any()
+        out["especially_difficult"] = _flag(rows["especially_difficult"]).groupby(keys).any()
+    out["synthetic"] = _flag(rows["synthetic"]).groupby(keys).any()
     out = out.reset_index()
     out["zone"] = "all"
     columns = [c for c in summary.columns]

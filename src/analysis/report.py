@@ -78,7 +78,7 @@ def load_data(data_source: str | None = None) -> DataBundle:
     else:
         from . import io
 
-        kind, frame = io.read_any(path, geography=geo)
+        frame, kind = io.read_any(path, geography=geo)
         if kind == "households":
             households = frame
             base = flows.summarise_households(frame, geo)
