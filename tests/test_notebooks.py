@@ -76,3 +76,20 @@ def test_one_data_loading_call_then_one_call_per_section(path):
     assert sum("report.load(" in s for s in body) == 1
     sections = body[3:]
     assert sections and all(s.startswith("report.") and s.count("\n") == 0 for s in sections)
+
+
+@pytest.mark.slow
+def test_explore_notebook_runs_in_a_kernel(tmp_path):
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS[[p.stem for p in NOTEBOOKS].index("explore")]),
+        str(out),
+        parameters={"area": "Lộc Ninh", "lang": "en"},
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    executed = json.loads(out.read_text(encoding="utf-8"))
+    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+    texts = json.dumps(executed["cells"], ensure_ascii=False)
+    assert "Lộc Ninh" in texts and "poverty_rate" in texts

@@ -30,6 +30,7 @@ from .numbers import format_number, format_percent, format_points, format_signed
 from .standards import standard_for_year
 
 PROVINCE = "province"
+SEED = 47  # seed of every simulation in a report (same data and seed, same report)
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,7 +307,7 @@ def _table(ctx: ReportContext, df: pd.DataFrame, name: str, caption_key: str, fo
     from .render import report_table
 
     headers = {c: label(f"col.{c}", ctx.lang) for c in df.columns}
-    shown = df.rename(columns=headers)
+    shown = df.reset_index(drop=True).rename(columns=headers)
     fmt = {headers[c]: _formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")
     styler = styler.format_index(escape="html", axis=1)
@@ -1027,7 +1028,18 @@ def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.Da
     from . import targets
 
     rows = data.summary[data.summary["zone"] != "all"]
-    return targets.target_status(rows, year, area_codes=list(codes), seed=47)
+    return targets.target_status(
+        rows, year, area_codes=list(codes), seed=SEED, weights=_model_weights(data, year)
+    )
+
+
+@lru_cache(maxsize=8)
+def _model_weights(data: DataBundle, year: int) -> dict:
+    """Model weights for the combined projection: inverse backtest MAE (see analysis.backtest)."""
+    from . import backtest
+
+    rows = data.summary[(data.summary["zone"] != "all") & (data.summary["year"] <= year)]
+    return backtest.model_weights(backtest.backtest_table(rows, seed=SEED))
 
 
 def projections(ctx: ReportContext) -> None:
@@ -1039,15 +1051,20 @@ def projections(ctx: ReportContext) -> None:
     code = "province" if ctx.level == PROVINCE else ctx.area_code
     rows = _zone_rows(ctx)
     rows = rows[rows["year"] <= ctx.year]
+    targets_by_indicator = {"poor_households": _t1_level_2025(ctx, rows)}
     for indicator in ("poor_households", "poverty_rate_pct"):
         history = forecast.indicator_series(rows, code, indicator)[["year", "value"]].dropna()
-        proj = forecast.project(rows, code, indicator, horizon=2030, seed=47)
+        proj = forecast.project(
+            rows, code, indicator, horizon=2030, seed=SEED,
+            weights=_model_weights(ctx.data, ctx.year),
+        )  # fmt: skip
         combined = proj[proj["model"] == "combined"]
+        target = targets_by_indicator.get(indicator)
         _figure(
             charts.fan_chart(
                 history,
                 combined,
-                None,
+                target,
                 (2022, 2027),
                 ctx.lang,
                 ctx.source,
@@ -1055,6 +1072,10 @@ def projections(ctx: ReportContext) -> None:
                 title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
             )
         )
+        if target:
+            _note(
+                ctx, label("note.t1_level", ctx.lang, value=format_number(target[2025], ctx.lang))
+            )
     _note(ctx, label("note.projection_basis", ctx.lang))
     status = _status_table(ctx, [code])
     table = pd.DataFrame(
@@ -1087,6 +1108,16 @@ def projections(ctx: ReportContext) -> None:
     _paragraphs([_target_sentence(ctx, r) for r in status.itertuples()])
     if (status["allocation_source"].astype(str).str.startswith("default")).any():
         _note(ctx, label("card.target_default", ctx.lang))
+
+
+def _t1_level_2025(ctx: ReportContext, rows: pd.DataFrame) -> dict | None:
+    """Poor households in 2025 if T1's annual reduction held from the start of 2022 (NĐ 07 basis):
+    poor at the start of 2022 minus four years at this year's (allocated) annual target."""
+    annual = _plan_facts(ctx).get("year_target")
+    mine = rows[(rows["year"] == 2022) & (rows["area_code"] == ctx.area_code)]
+    if not annual or mine.empty or mine["poor_start"].isna().any():
+        return None
+    return {2025: max(float(mine["poor_start"].sum()) - 4 * annual, 0.0)}
 
 
 def _target_sentence(ctx: ReportContext, r) -> str:
