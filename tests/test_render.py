@@ -67,7 +67,7 @@ def test_html_is_self_contained_and_deterministic(executed):
     assert "<script" not in html.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"url\(\s*['\"]?https?:", html, re.I)
-    assert "https://example.org/nguon" in html  # external link kept as plain text
+    assert "example.org" not in html  # markdown cells are the analyst's notes, not the report
     assert html.count("<svg") == 1 and "<!DOCTYPE svg" not in html
     assert "import matplotlib" not in html and "report_table(" not in html  # no code
     assert 'class="toc"' in html and "Hộ nghèo theo năm" in html
