@@ -10,11 +10,14 @@ cd "$(dirname "$0")"
 
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
+# WeasyPrint's libraries and a font with full Vietnamese coverage (reports); Chromium for the
+# browser test of the HTML reports (tests only).
 SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+TEST_PACKAGES=(chromium)
 
 setup_system() {
   local missing=()
-  for p in "${SYSTEM_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -43,14 +46,27 @@ setup_data() {
   "$PY" -m analysis data ensure
 }
 
-setup() { setup_system; setup_python; setup_data; }
+# The browser test's driver (playwright-core + axe-core, pinned by package-lock.json). Optional:
+# without Chromium or Node.js the browser tests are skipped with the reason.
+setup_browser_test() {
+  if ! command -v node >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    setup_system nodejs npm || true
+  fi
+  setup_system "${TEST_PACKAGES[@]}" || echo "setup: chromium not installed; browser tests will be skipped" >&2
+  if command -v npm >/dev/null 2>&1 && [ ! -d tests/browser/node_modules ]; then
+    (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund) \
+      || echo "setup: npm ci failed; browser tests will be skipped" >&2
+  fi
+}
+
+setup() { setup_system "${SYSTEM_PACKAGES[@]}"; setup_python; setup_data; }
 
 cmd=${1:-help}
 shift || true
 case "$cmd" in
   setup) setup ;;
   reports) setup; exec "$PY" -m analysis report "$@" ;;
-  test) setup; exec "$PY" -m pytest "$@" ;;
+  test) setup; setup_browser_test; exec "$PY" -m pytest "$@" ;;
   bench) setup; exec "$PY" -m analysis bench "$@" ;;
   lab) setup; exec "$VENV/bin/jupyter" lab notebooks/explore.ipynb "$@" ;;
   *) sed -n '2,8p' "$0"; exit 2 ;;

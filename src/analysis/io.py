@@ -18,11 +18,11 @@ Reading is in two layers:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io as _io
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from . import schema
 from .geography import Geography, UnknownAreaError, bare_key, fold, load_geography
@@ -179,9 +178,35 @@ def _clean(value):
     return value
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NUL bytes fill every other byte (UTF-16 without BOM)."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    odd, even = sample[1::2], sample[0::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, source: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "UTF-16"
+    if b"\x00" in data:
+        codec = _utf16_without_bom(data)
+        if codec is not None:
+            try:
+                return data.decode(codec), "UTF-16"
+            except UnicodeDecodeError:
+                pass
+        raise IntakeError(
+            "the file holds NUL bytes, so it is not a text (CSV) file: it may be a workbook or "
+            "another binary file renamed .csv; open it in Excel and save it as 'CSV UTF-8' or "
+            ".xlsx",
+            source,
+        )
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -196,8 +221,30 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
         ) from None
 
 
-def _csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str]]:
-    data = path.read_bytes()
+@dataclass
+class _CsvShape:
+    """What the CSV reader learnt about the end of the file (to recognise a cut-off file)."""
+
+    ends_with_newline: bool
+
+
+def _read_bytes(path: Path, source: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise IntakeError(
+            f"{str(path)!r} is a folder, not a file; give the path of the data file", source
+        ) from None
+    except OSError as err:
+        raise IntakeError(
+            f"the file cannot be read ({err.strerror or err}); check that it exists, that you "
+            "may read it and that it is not open and locked in another program",
+            source,
+        ) from None
+
+
+def _csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str], _CsvShape]:
+    data = _read_bytes(path, source)
     if not data.strip():
         raise IntakeError("the file is empty", source)
     text, encoding = _decode(data, source)
@@ -218,21 +265,59 @@ def _csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str]
             numbers.append(last + 1)
             last = reader.line_num
     except csv.Error as err:
-        raise IntakeError(f"the CSV text is damaged near line {last + 1}: {err}", source) from None
-    return rows, numbers, notes
+        raise IntakeError(
+            f"the CSV text is damaged near line {last + 1}: {err}; open the file in a text editor "
+            "and correct that line, or export it again",
+            source,
+        ) from None
+    if rows and any(isinstance(c, str) and "\n" in c for c in rows[-1]):
+        # an unclosed quote swallows the rest of the file into one cell of the last row
+        strict = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        try:
+            for _ in strict:
+                pass
+        except csv.Error as err:
+            if "unexpected end of data" in str(err):
+                raise IntakeError(
+                    Problem(
+                        source,
+                        numbers[-1],
+                        None,
+                        f'a quote (") opened on line {numbers[-1]} is never closed, so the rest '
+                        "of the file would be read as one cell; add the closing quote or remove "
+                        "the stray one",
+                    )
+                ) from None
+    return rows, numbers, notes, _CsvShape(ends_with_newline=text.endswith(("\n", "\r")))
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _xlsx_rows(path: Path, sheet: str | None, source: str, keys: set[str]):
     """Rows of one sheet with merged cells filled in, plus formula problems and notes."""
+    head = _read_bytes(path, source)[:8]
+    if head == _OLE2_MAGIC:
+        raise IntakeError(
+            "the file is an old Excel 97-2003 workbook (.xls) renamed .xlsx, or a workbook "
+            "protected with a password; open it in Excel, remove the password if there is one, "
+            "and save it as .xlsx (Excel Workbook)",
+            source,
+        )
     try:
         wb = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - zipfile, lxml and openpyxl raise many kinds
         raise IntakeError(
             f"the file cannot be opened as an Excel workbook (it is damaged, truncated or not "
             f"really .xlsx: {type(err).__name__}); open it in Excel and save it again as .xlsx",
             source,
         ) from None
-    names = wb.sheetnames
+    names = [ws.title for ws in wb.worksheets]  # chart sheets hold no cells
+    if not names:
+        raise IntakeError(
+            "the workbook has only chart sheets, no sheet with cells; add the table on a sheet",
+            source,
+        )
     if sheet is not None:
         if sheet not in names:
             folded = {fold(n): n for n in names}
@@ -241,22 +326,30 @@ def _xlsx_rows(path: Path, sheet: str | None, source: str, keys: set[str]):
             else:
                 raise IntakeError(
                     f"the workbook has no sheet {sheet!r}; its sheets are: "
-                    + ", ".join(repr(n) for n in names),
+                    + ", ".join(repr(n) for n in names)
+                    + "; give one of these names, or none to use the first sheet with a table",
                     source,
                 )
         candidates = [sheet]
     else:
         candidates = names
-    chosen = None
-    for name in candidates:
-        ws = wb[name]
-        grid = _sheet_grid(ws)
-        if sheet is not None or _best_header(grid[:_HEADER_SCAN_ROWS], keys)[1] > 0:
-            chosen = name
-            break
-    if chosen is None:
-        chosen, grid = names[0], _sheet_grid(wb[names[0]])
-    notes = [f"read sheet {chosen!r}"] if len(names) > 1 else []
+    try:
+        chosen = None
+        for name in candidates:
+            ws = wb[name]
+            grid = _sheet_grid(ws)
+            if sheet is not None or _best_header(grid[:_HEADER_SCAN_ROWS], keys)[1] > 0:
+                chosen = name
+                break
+        if chosen is None:
+            chosen, grid = names[0], _sheet_grid(wb[names[0]])
+    except Exception as err:  # noqa: BLE001 - a malformed sheet inside a valid zip
+        raise IntakeError(
+            f"the sheets of the workbook cannot be read (it is damaged: {type(err).__name__}); "
+            "open it in Excel and save it again as .xlsx",
+            source,
+        ) from None
+    notes = [f"read sheet {chosen!r}"] if len(wb.sheetnames) > 1 else []
     formulas = _formula_problems(path, chosen, grid, source)
     return grid, list(range(1, len(grid) + 1)), notes, formulas
 
@@ -349,9 +442,14 @@ def _raw_from_rows(
     require_known: bool,
     notes: list[str],
     formulas: dict[tuple[int, str], Problem],
+    csv_shape: _CsvShape | None = None,
 ) -> _Raw:
     if not any(any(c is not None for c in row) for row in rows):
-        raise IntakeError("the file is empty (no cells hold anything)", source)
+        raise IntakeError(
+            "the file is empty (no cells hold anything); check that this is the file with the "
+            "table, and that the table was saved in it",
+            source,
+        )
     scan = rows[:_HEADER_SCAN_ROWS]
     h, score = _best_header(scan, keys)
     if score == 0:
@@ -369,7 +467,16 @@ def _raw_from_rows(
     title = [" ".join(dict.fromkeys(str(c) for c in row if c is not None)) for row in rows[:h]]
     body, body_numbers = [], []
     width = len(header)
-    for i in range(h + 1, len(rows)):
+    if csv_shape is not None:
+        _check_csv_widths(rows, numbers, h, width, source, csv_shape)
+    end = _footer_start(rows, h)
+    if end < len(rows):
+        footer = [numbers[i] for i in range(end, len(rows)) if any(rows[i])]
+        notes.append(
+            "rows below the table without any number (signatures, notes) were ignored: "
+            + _ranges(footer)
+        )
+    for i in range(h + 1, end):
         row = rows[i]
         if not any(c is not None for c in row):
             continue
@@ -396,6 +503,70 @@ def _raw_from_rows(
     )
 
 
+def _check_csv_widths(
+    rows: list[list], numbers: list[int], h: int, width: int, source: str, shape: _CsvShape
+) -> None:
+    """A CSV row with more cells than the header, or a last row cut short: refuse the file."""
+    problems = []
+    for i in range(h + 1, len(rows)):
+        extra = [c for c in rows[i][width:] if c is not None]
+        if extra:
+            problems.append(
+                Problem(
+                    source,
+                    numbers[i],
+                    None,
+                    f"the row has {len(rows[i])} cells but the header has {width}: a value "
+                    "probably holds the separator (a comma in a name or a number); put that "
+                    'value in quotes ("...") or remove the separator',
+                )
+            )
+    last = len(rows) - 1
+    if (
+        not shape.ends_with_newline
+        and last > h
+        and any(c is not None for c in rows[last])
+        and len(rows[last]) < width
+    ):
+        problems.append(
+            Problem(
+                source,
+                numbers[last],
+                None,
+                f"the file ends in the middle of row {numbers[last]} ({len(rows[last])} of "
+                f"{width} cells, no line break at the end): it was probably cut off while being "
+                "copied, downloaded or exported; copy or export the complete file again",
+            )
+        )
+    if problems:
+        raise IntakeError(problems)
+
+
+def _has_number(cell) -> bool:
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int | float | np.integer | np.floating):
+        return not (isinstance(cell, float) and math.isnan(cell))
+    if isinstance(cell, str):
+        try:
+            return not math.isnan(parse_number(cell))
+        except NumberParseError:
+            return False
+    return cell is not None and not isinstance(cell, str)  # dates and times count as figures
+
+
+def _footer_start(rows: list[list], h: int) -> int:
+    """Index of the first row of the trailing block without any number (signatures, notes).
+
+    A data row always holds a number (year, code or a figure); text-only rows after the last
+    such row are the form's footer ('Người lập biểu', 'Thủ trưởng đơn vị', dates in words).
+    """
+    end = len(rows)
+    while end > h + 1 and not any(_has_number(c) for c in rows[end - 1]):
+        end -= 1
+    return end
+
+
 def _read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> _Raw:
     path = Path(path)
     source = path.name
@@ -403,8 +574,8 @@ def _read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> _
         raise IntakeError(f"there is no file {str(path)!r}", source)
     ext = path.suffix.lower()
     if ext in (".csv", ".txt", ".tsv"):
-        rows, numbers, notes = _csv_rows(path, source)
-        return _raw_from_rows(rows, numbers, source, keys, require_known, notes, {})
+        rows, numbers, notes, shape = _csv_rows(path, source)
+        return _raw_from_rows(rows, numbers, source, keys, require_known, notes, {}, shape)
     if ext in (".xlsx", ".xlsm"):
         if path.stat().st_size == 0:
             raise IntakeError("the file is empty", source)
@@ -603,7 +774,7 @@ def _convert(
             parsed.append(parse(v))
         except (NumberParseError, UnknownAreaError, ValueError) as err:
             parsed.append(None)
-            errors[k] = str(err)
+            errors[k] = _area_fix(str(err)) if isinstance(err, UnknownAreaError) else str(err)
     lookup = np.empty(len(parsed) + 1, dtype=object)
     lookup[:-1] = parsed
     lookup[-1] = None
@@ -615,38 +786,81 @@ def _convert(
     return out.tolist()
 
 
+_EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!",
+                 "#CALC!", "#GETTING_DATA"}  # fmt: skip
+#: Larger than any count a review can hold, and beyond what an Int64 column keeps exactly.
+_MAX_COUNT = 2**53
+
+
+def _special_cell(v) -> str | None:
+    """The message for a date or an Excel error value where a number is expected, else None."""
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        shown = v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else str(v)
+        return (
+            f"the cell holds a date or time ({shown}), not a number; Excel probably formatted "
+            "it as a date: format the cell as Number and type the value again"
+        )
+    if isinstance(v, str) and v.strip().upper() in _EXCEL_ERRORS:
+        return (
+            f"the cell shows the Excel error {v.strip()}: the formula behind it fails; correct "
+            "the formula in Excel (or type the number), save and load the file again"
+        )
+    if isinstance(v, bool):
+        return f"the cell holds the yes/no value {v}, not a number; type the number"
+    return None
+
+
 def _int_parser(what: str):
     def parse(v):
+        special = _special_cell(v)
+        if special is not None:
+            raise ValueError(special)
         try:
             x = parse_number(v, integer=True)
         except NumberParseError:
             raise ValueError(
                 f"{v!r} is not a whole number of {what}; write digits only, e.g. 2.879 or 2879"
             ) from None
-        return None if math.isnan(x) else int(x)
+        if math.isnan(x):
+            return None
+        if not abs(x) < _MAX_COUNT:
+            raise ValueError(f"{v!r} is far too large to be a number of {what}; check the cell")
+        return int(x)
 
     return parse
 
 
 def _float_parser(v):
+    special = _special_cell(v)
+    if special is not None:
+        raise ValueError(special)
     try:
         x = parse_number(v)
     except NumberParseError:
         raise ValueError(f"{v!r} is not a number; write digits only, e.g. 1.250.000") from None
+    if math.isinf(x) or abs(x) > 1e15:
+        raise ValueError(f"{v!r} is far too large to be an amount; check the cell")
     return None if math.isnan(x) else x
 
 
 def _year_parser(v):
+    if isinstance(v, dt.datetime | dt.date):
+        raise ValueError(
+            f"the cell holds a date ({v.strftime('%d/%m/%Y')}), not a year; Excel probably "
+            "formatted it as a date: format the cell as Number and type the review year, e.g. 2023"
+        )
+    special = _special_cell(v)
+    if special is not None:
+        raise ValueError(special)
     try:
         x = parse_number(v, integer=True)
     except NumberParseError:
         raise ValueError(f"{v!r} is not a year; write the review year, e.g. 2023") from None
     if math.isnan(x):
         return None
-    x = int(x)
     if not 1900 <= x <= 2100:
         raise ValueError(f"{v!r} is not a year; write the review year, e.g. 2023")
-    return x
+    return int(x)
 
 
 def _flag_parser(v):
@@ -715,6 +929,13 @@ def _area_parser(geo: Geography):
                 raise first from None
 
     return resolve
+
+
+def _area_fix(message: str) -> str:
+    """An unknown-area message with what to do about it."""
+    if "closest known names" in message:
+        return message + " (check the spelling, or write the area code instead of the name)"
+    return message
 
 
 def _is_total(values: list) -> bool:
@@ -881,7 +1102,7 @@ def read_summary(
             except UnknownAreaError as err:
                 codes.append(None)
                 bad.add((rows[i], "area_code"))
-                problems.append(Problem(source, rows[i], "area_code", str(err)))
+                problems.append(Problem(source, rows[i], "area_code", _area_fix(str(err))))
                 continue
             codes.append(code)
             if not from_name and name_cell is not None:
@@ -1121,7 +1342,10 @@ def read_households(
         )
         out["commune_code"] = codes
     if not rows and not problems:
-        raise IntakeError(f"no data rows below the header (row {raw.header_row})", source)
+        raise IntakeError(
+            f"no data rows below the header (row {raw.header_row}); fill in the households",
+            source,
+        )
 
     data = {}
     for col in spec["column"]:

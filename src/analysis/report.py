@@ -310,7 +310,7 @@ def _table(ctx: ReportContext, df: pd.DataFrame, name: str, caption_key: str, fo
     shown = df.reset_index(drop=True).rename(columns=headers)
     fmt = {headers[c]: _formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")
-    styler = styler.format_index(escape="html", axis=1)
+    styler = styler.format_index(escape="html", axis=1).format_index(escape="html", axis=0)
     report_table(styler, name, label(caption_key, ctx.lang))
 
 

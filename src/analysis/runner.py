@@ -101,7 +101,9 @@ EXECUTORS = ("local", "dask")
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
 LOCK_NAME = ".lock"
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# \Z, not $ (which also matches before a final newline); a name, never a path, at most 100 chars
+_SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}\Z")
+_RESERVED_SLUGS = {"index", "manifest"}  # index.html is the folder's index page
 _TMP_SUFFIX = ".tmp"
 CHILD_ENV = "BPWB_REPORT_CHILD"  # same as analysis.engine.CHILD_ENV (not imported: it is heavy)
 
@@ -376,6 +378,7 @@ def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
         Name to ``{"default": source text, "value": default value or None, "type": type or
         None}``; ``type`` is None when the default is not a literal and has no annotation.
     """
+    _skip_iri_grammar()
     import papermill
 
     info = papermill.inspect_notebook(str(notebook))
@@ -390,6 +393,17 @@ def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
             typ = _TYPE_NAMES.get(str(spec.get("inferred_type_name", "")).lower())
         out[name] = {"default": source, "value": value, "type": typ}
     return out
+
+
+def _skip_iri_grammar() -> None:
+    """Do not let nbformat's jsonschema build the ``rfc3987_syntax`` grammars (~1 s at import).
+
+    jsonschema imports that package only for the optional "iri" format checks, which nbformat
+    never uses. Applied before the first import of jsonschema only (the batch's process and the
+    warm report process); a process that already imported jsonschema is left as it is.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _type_ok(value: Any, typ: type | None) -> bool:
@@ -749,12 +763,14 @@ class _ReportChild:
         sys.stdout.flush()
         sys.stderr.flush()
         self.t_fork = time.perf_counter()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # ---- child: never returns
             status = 0
             try:
                 os.close(read_fd)
                 os.setpgid(0, 0)
+                _die_with_parent(parent)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.environ[CHILD_ENV] = str(os.getpid())  # lets analysis.engine make its shell
@@ -803,16 +819,52 @@ class _ReportChild:
                 why = f"report process exited with status {os.waitstatus_to_exitcode(wait_status)}"
             record = {"status": "failed", "error": why, "timings": {}, "files": {}}
             _salvage_log(self.pid, self.log_target, why)
+            _discard_outputs(self.out_dir, self.spec["slug"])  # stale outputs and leftovers
             if self.log_target.exists():
                 record["files"]["log"] = self.log_target.name
-            for tmp in self.out_dir.glob(f".{self.spec['slug']}.*{_TMP_SUFFIX}"):  # leftovers
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
         record["timings"]["total"] = time.perf_counter() - self.t_fork
         record["slug"] = self.spec["slug"]
         record["worker"] = os.getpid()
         record["warmup"] = _WARM.get("seconds", 0.0)
         return record
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this (forked) report process if its parent dies (Linux).
+
+    A report whose warm worker was killed must not go on writing into the folder after the
+    batch has recorded it as failed (and it would hold the result pipe open, stalling the batch).
+    """
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _discard_outputs(
+    out_dir: Path, slug: str, why: str | None = None, pid: int | None = None
+) -> bool:
+    """After a failed report: remove its HTML/PDF/xlsx (never a stale report beside a failure)
+    and its temporary files; keep a partial log (with ``why`` appended) if there is one."""
+    for fmt in FORMATS:
+        with contextlib.suppress(FileNotFoundError):
+            (out_dir / f"{slug}.{fmt}").unlink()
+    log_target = out_dir / f"{slug}.log"
+    salvaged = False
+    for tmp in sorted(out_dir.glob(f".{slug}.*{_TMP_SUFFIX}")):
+        is_log = tmp.name.startswith(f".{slug}.log.")
+        if why is not None and is_log and (pid is None or tmp == _tmp_name(log_target, pid)):
+            with contextlib.suppress(OSError):
+                with open(tmp, "a", encoding="utf-8") as fh:
+                    fh.write(f"\n--- failed: {why}\n")
+                os.replace(tmp, log_target)
+                salvaged = True
+                continue
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return salvaged
 
 
 def run_children(specs: Sequence[dict], max_children: int) -> Iterator[dict]:
@@ -865,8 +917,20 @@ def run_job(spec: dict) -> dict:
     dict
         ``status``, ``error``, ``timings``, ``files``, ``slug``, ``worker`` (pid), ``warmup``.
     """
+    os.environ.update(spec.get("env") or {})  # the batch's BPWB_* settings (dask workers)
     warm_worker(spec["engine"], spec.get("warm_modules", ()))
     return next(iter(run_children([spec], 1)))
+
+
+def _batch_env() -> dict[str, str]:
+    """The caller's ``BPWB_*`` settings (year, data source, folders) for remote workers."""
+    return {k: v for k, v in os.environ.items() if k.startswith("BPWB_") and k != CHILD_ENV}
+
+
+def _warm_dask_worker(engine: str, modules: Sequence[str], env: dict[str, str]) -> float:
+    """`warm_worker` on a dask worker, with the batch's settings (``report.preload`` reads them)."""
+    os.environ.update(env)
+    return warm_worker(engine, modules)
 
 
 def _child_process(spec: dict, t_fork: float, log_target: Path) -> dict:
@@ -886,6 +950,13 @@ def _child_process(spec: dict, t_fork: float, log_target: Path) -> dict:
         log.write("\n--- runner error\n" + traceback.format_exc())
         record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
                   "timings": {}, "files": {}}  # fmt: skip
+        # e.g. the disk filled up after the HTML was written: no half set of outputs
+        for fmt in FORMATS:
+            with contextlib.suppress(FileNotFoundError):
+                (Path(spec["out_dir"]) / f"{spec['slug']}.{fmt}").unlink()
+        ipynb = Path(spec["out_dir"]) / f"{spec['slug']}.ipynb"
+        if ipynb.exists():
+            record["files"]["ipynb"] = ipynb.name
     timings = {k: round(v, 4) for k, v in record["timings"].items()}
     log.write(f"\n--- {record['status']}")
     log.write(f": {record['error']}\n" if record["error"] else "\n")
@@ -919,10 +990,7 @@ def _zygote_main(request_fd: int, result_fd: int, engine: str, modules_json: str
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     # On SIGTERM (batch interrupted) unwind, so that run_children kills the running reports.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    # jsonschema (via nbformat) imports rfc3987_syntax only for the optional "iri" format
-    # checks, which nbformat never uses; building its grammar costs ~0.9 s of warm-up.
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    _skip_iri_grammar()  # ~0.9 s of warm-up otherwise
     warm_worker(engine, json.loads(modules_json))
     with (
         open(request_fd, encoding="utf-8") as requests,
@@ -995,8 +1063,11 @@ class _Zygote:
         else:
             code = self.proc.wait()
             for spec in by_slug.values():  # the process died before finishing
-                yield spec, {"status": "failed", "timings": {}, "files": {},
-                             "error": f"report worker process died (exit status {code})"}  # fmt: skip
+                why = f"report worker process died (exit status {code})"
+                # its report processes died with it (_die_with_parent): clear what they left
+                salvaged = _discard_outputs(Path(spec["out_dir"]), spec["slug"], why)
+                files = {"log": f"{spec['slug']}.log"} if salvaged else {}
+                yield spec, {"status": "failed", "timings": {}, "files": files, "error": why}
 
     def close(self) -> None:
         """Stop the process (if still running) and close the pipes."""
@@ -1060,8 +1131,13 @@ def _run_dask(specs: list[dict], scheduler: Any) -> Iterator[tuple[dict, dict]]:
         raise ValueError("executor='dask' needs scheduler= (an address like 'tcp://host:8786')")
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        client.run(warm_worker, specs[0]["engine"], tuple(specs[0].get("warm_modules", ())))
-        futures = {client.submit(run_job, spec, pure=False): spec for spec in specs}
+        # Warm every worker first (imports, preload), so that each report is a fork of a warm
+        # process as with the local executor; run_job warms a worker that joins later.
+        env = _batch_env()
+        client.run(
+            _warm_dask_worker, specs[0]["engine"], tuple(specs[0].get("warm_modules", ())), env
+        )
+        futures = {client.submit(run_job, {**spec, "env": env}, pure=False): spec for spec in specs}
         for fut in as_completed(futures):
             spec = futures[fut]
             try:
@@ -1130,10 +1206,13 @@ def prepare_jobs(jobs: Iterable[Any], year: int, lang: str) -> list[tuple[Report
         notebook = Path(job.notebook).resolve()
         job = ReportJob(job.area, notebook, dict(job.parameters or {}), job.slug or "",
                         job.title, job.area_name)  # fmt: skip
-        if not _SLUG_RE.match(job.slug):
+        if not isinstance(job.slug, str) or not _SLUG_RE.match(job.slug):
             problems.append(
-                f"bad slug {job.slug!r} for area {job.area}: use a-z, 0-9, '.', '_', '-'"
+                f"bad slug {job.slug!r} for area {job.area}: use a-z, 0-9, '.', '_', '-' "
+                "(at most 100 characters, starting with a letter or digit)"
             )
+        elif job.slug in _RESERVED_SLUGS:
+            problems.append(f"slug {job.slug!r} is reserved (the folder's {job.slug} file)")
         elif job.slug in seen:
             problems.append(f"duplicate slug {job.slug!r}")
         seen.add(job.slug)

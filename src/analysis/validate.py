@@ -638,6 +638,8 @@ _KIND_WORDS = {
 
 def _column_message(check: str, column: str, value, geography: Geography) -> str:
     """Message for a failed column-level check (one cell)."""
+    if check == "non_negative" and column not in schema.count_columns():
+        return f"{_n(value)} is negative, which is impossible here; check the sign and the cell"
     if check == "non_negative":
         return (
             f"{_n(value)} is negative; only the 'other changes' columns may be negative, "
