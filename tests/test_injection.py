@@ -110,6 +110,9 @@ def test_report_helpers_escape(displayed):
     class Ctx:
         lang = "vi"
 
+        class data:  # noqa: N801 - stands in for DataBundle
+            synthetic = True
+
     df = pd.DataFrame({"area": EVIL, "end": range(len(EVIL))}, index=EVIL)
     report._table(Ctx(), df, "t", "report.section.data_notes", {"end": "count"})
     report._paragraphs(EVIL)

@@ -311,7 +311,10 @@ def _table(ctx: ReportContext, df: pd.DataFrame, name: str, caption_key: str, fo
     fmt = {headers[c]: _formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")
     styler = styler.format_index(escape="html", axis=1).format_index(escape="html", axis=0)
-    report_table(styler, name, label(caption_key, ctx.lang))
+    caption = label(caption_key, ctx.lang)
+    if ctx.data.synthetic:  # every table (and Excel sheet) made from synthetic data says so
+        caption = f"{caption} — {label('source.synthetic', ctx.lang)}"
+    report_table(styler, name, caption)
 
 
 def _formatter(kind: str, lang: str):
@@ -980,11 +983,10 @@ def data_note(ctx: ReportContext) -> None:
         ("note.run_time", ctx.started.strftime("%Y-%m-%d %H:%M UTC")),
         ("note.admin", label("report.admin_note", ctx.lang)),
     ]
-    rows = "".join(
-        f'<tr><th scope="row">{html.escape(label(k, ctx.lang))}</th><td>{html.escape(v)}</td></tr>'
-        for k, v in items
+    note = pd.DataFrame(
+        {"item": [label(k, ctx.lang) for k, _ in items], "value": [v for _, v in items]}
     )
-    _display_html(f'<table class="data-note">{rows}</table>')
+    _table(ctx, note, "data_note", "report.section.data_notes", {})
 
 
 def province_summary_text(year: int | None = None, lang: str = "vi", data_source=None) -> str:
