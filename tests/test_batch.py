@@ -120,3 +120,10 @@ def test_unchanged_rerun_is_skipped(tmp_path, monkeypatch):
     last = json.loads(manifest.read_text())["last_batch"]
     assert last["built"] == 0 and last["unchanged"] == 1
     assert json.loads(manifest.read_text())["reports"]["bu-dang"]["key"] == first
+
+
+@pytest.mark.slow
+def test_index_of_synthetic_data_says_so(tmp_path, monkeypatch):
+    assert run(tmp_path, monkeypatch, "en", areas="Lộc Ninh", formats="html") == 0
+    index = (tmp_path / "reports" / "2024" / "en" / "index.html").read_text(encoding="utf-8")
+    assert "Synthetic data (not official figures)" in index

@@ -86,9 +86,16 @@ def plan_jobs(
 
 def resolve_year(year: str | int, data_source: str = "") -> int:
     """``"latest"`` (or 0) becomes the latest review year in the data; a year must be in it."""
-    from .report import load_data
+    if data_source:
+        from .report import load_data
 
-    years = sorted(int(y) for y in load_data(data_source or None).summary["year"].unique())
+        years = sorted(int(y) for y in load_data(data_source).summary["year"].unique())
+    else:  # the bundled data: read one column only (the warm report process loads the rest)
+        import pandas as pd
+
+        years = sorted(
+            int(y) for y in pd.read_csv(paths.default_summary(), usecols=["year"])["year"].unique()
+        )
     if str(year).lower() in ("latest", "0", ""):
         return years[-1]
     try:
@@ -100,6 +107,19 @@ def resolve_year(year: str | int, data_source: str = "") -> int:
             f"review year {value} is not in the data (years {years[0]}-{years[-1]})"
         )
     return value
+
+
+def _is_synthetic(data_source: str) -> bool:
+    """Whether the data are the synthetic kind (the index page then says so)."""
+    if data_source:
+        from .report import load_data
+
+        return load_data(data_source).synthetic
+    from .datasets import load_manifest
+
+    manifest = load_manifest().set_index("path")
+    rel = paths.default_summary().relative_to(paths.data_dir()).as_posix()
+    return manifest.loc[rel, "synthetic"] == "True"
 
 
 def main(args: argparse.Namespace) -> int:
@@ -117,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
     # Read by report.preload in the warm report process (shared data and computations).
     os.environ["BPWB_DATA_SOURCE"] = data_source
     os.environ["BPWB_YEAR"] = str(year)
+    synthetic = _is_synthetic(data_source)
     exit_code = 0
     for lang in langs:
         jobs = plan_jobs(args.areas, data_source, args.min_households, args.geojson or "", lang)
@@ -132,6 +153,7 @@ def main(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             data_files=data_files or None,
             warm_modules=("analysis.report:preload",),
+            notice=label("report.synthetic_banner", lang) if synthetic else None,
         )
         print(f"index: {result.index_path}")
         exit_code = max(exit_code, result.exit_code)

@@ -125,9 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("bench", help="run the benchmarks (writes bench/results.md and .csv)")
-    p.add_argument("--cases", default="B1,B2,B3,B4")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--households", type=int, default=27_000_000)
+    from .bench import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=_cmd_bench)
     return parser
 

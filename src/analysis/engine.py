@@ -295,9 +295,42 @@ def get_shell(allow_unisolated: bool = False) -> tuple[NotebookShell, _Sink]:
 
 
 def warm_imports() -> None:
-    """Import what the engine needs, so that a forked child does not pay for it."""
+    """Import what the engine needs, so that a forked child does not pay for it.
+
+    Besides the inline backend, the modules that creating the shell (magics, completer) and
+    showing report outputs (SVG figures, pandas Styler tables) import on first use: measured as
+    the modules a report child imported after the warm-up.
+    """
+    import contextlib
+    import importlib
+
     import matplotlib_inline.backend_inline  # noqa: F401
     from IPython.core import pylabtools  # noqa: F401
+
+    for name in (
+        "IPython.core.magics",
+        "IPython.core.magics.execution",
+        "IPython.core.magics.ast_mod",
+        "IPython.core.oinspect",
+        "IPython.core.completer",
+        "IPython.core.completerlib",
+        "IPython.core.application",
+        "IPython.core.crashhandler",
+        "IPython.core.logger",
+        "matplotlib.backends.backend_svg",
+        "pandas.io.formats.style",
+        "pandas.io.formats.excel",
+        "pandas.io.formats.string",
+        "openpyxl.packaging.extended",
+        "email.policy",
+        "babel.dates",
+    ):
+        with contextlib.suppress(ImportError):  # optional: the child imports what it needs
+            importlib.import_module(name)
+    with contextlib.suppress(ImportError):
+        from PIL import Image
+
+        Image.init()  # the image plugins, loaded on the first image otherwise
 
 
 def run_cells(

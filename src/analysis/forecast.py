@@ -833,7 +833,10 @@ def ols_forecast(
             z = rng.multivariate_normal(np.zeros(2), cov, size=n_paths, method="cholesky")
             e = rng.standard_normal((n_paths, len(future))) * np.sqrt(res.scale)
             scale = np.sqrt(df / rng.chisquare(df, size=n_paths))[:, None]
-            paths = back(mean[None, :] + scale * (z @ design_f.T + e))
+            # t draws with 1-2 degrees of freedom have heavy tails: exp may overflow to inf,
+            # which is a valid (unbounded) path for probabilities and quantiles.
+            with np.errstate(over="ignore"):
+                paths = back(mean[None, :] + scale * (z @ design_f.T + e))
         note += f"OLS linear trend{' on logs' if back is np.exp else ''}, {len(years)} points, t({int(res.df_resid)}) intervals"
     else:
         lo80 = hi80 = lo95 = hi95 = nan

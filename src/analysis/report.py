@@ -24,13 +24,15 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, charts, datasets, flows, measures, narrative, paths
-from .geography import Geography, UnknownAreaError, load_geography
+from .errors import WorkbookError
+from .geography import Geography, load_geography
 from .i18n import indicator_name, label, standard_label, status_name
 from .numbers import format_number, format_percent, format_points, format_signed
 from .standards import standard_for_year
 
 PROVINCE = "province"
 SEED = 47  # seed of every simulation in a report (same data and seed, same report)
+STATUS_PATHS = 500  # simulated paths per model and area for target probabilities (±2.2 points)
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,8 +149,9 @@ def preload() -> None:
     """Prepare the shared work once in the warm report process, before it forks the reports.
 
     Loads the data (``BPWB_DATA_SOURCE``, else the bundled data) and, for the review year
-    ``BPWB_YEAR`` (default: latest), computes the target status of every area and the
-    Alkire-Foster decomposition, so each forked report reuses them instead of recomputing.
+    ``BPWB_YEAR`` (default: latest), computes what every report needs (the backtest's model
+    weights, the district allocations of the targets, the Alkire-Foster decomposition), so each
+    forked report reuses them instead of recomputing.
     """
     ctx = load(
         PROVINCE,
@@ -156,7 +159,8 @@ def preload() -> None:
         "vi",
         os.environ.get("BPWB_DATA_SOURCE") or "",
     )
-    _status_table(ctx, ["province"])
+    _model_weights(ctx.data, ctx.year)
+    _allocations(ctx.data, ctx.year)
     _af_by_district(ctx.data, ctx.year, ctx.min_households)
 
 
@@ -237,15 +241,13 @@ def load(
     ReportContext
     """
     if lang not in ("vi", "en"):
-        raise UnknownAreaError(f"lang must be 'vi' or 'en', not {lang!r}")
+        raise WorkbookError(f"lang must be 'vi' or 'en', not {lang!r}")
     geo = load_geography()
     data = load_data(data_source or None)
     years = sorted(int(y) for y in data.summary["year"].unique())
     year = int(year) or years[-1]
     if year not in years:
-        raise UnknownAreaError(
-            f"review year {year} is not in the data (years {years[0]}-{years[-1]})"
-        )
+        raise WorkbookError(f"review year {year} is not in the data (years {years[0]}-{years[-1]})")
     if str(area).strip().lower() in (PROVINCE, str(geo.province["province_code"])):
         code, level = str(geo.province["province_code"]), PROVINCE
         name = geo.province["bare_name"]
@@ -394,24 +396,28 @@ def facts(ctx: ReportContext) -> dict:
 
 def _plan_facts(ctx: ReportContext) -> dict:
     """This year's T1 target for the area (allocated for a district) and how far it was met."""
-    from . import targets
-
-    try:
-        table = targets.load_targets()
-    except Exception:  # noqa: BLE001 - a report without targets still renders
-        return {}
+    table, alloc = _allocations(ctx.data, ctx.year)
     t1 = table[table["target_id"] == "T1"].iloc[0]
     if not (int(t1["first_year"]) <= ctx.year <= int(t1["last_year"])):
         return {}
     if ctx.level == PROVINCE:
-        target, source = float(t1["value_low"]), "Plan 47-KH/TU"
-    else:
-        alloc = targets.allocate(table, ctx.summary[ctx.summary["zone"] == "all"], ctx.year)
-        row = alloc[(alloc["area_code"] == ctx.area_code) & (alloc["target_id"] == "T1")]
-        if row.empty:
-            return {}
-        target, source = float(row.iloc[0]["value_low"]), str(row.iloc[0]["allocation_source"])
-    return {"year_target": target, "year_target_source": source}
+        return {"year_target": float(t1["value_low"]), "year_target_source": "Plan 47-KH/TU"}
+    row = alloc[(alloc["area_code"] == ctx.area_code) & (alloc["target_id"] == "T1")]
+    if row.empty:
+        return {}
+    return {
+        "year_target": float(row.iloc[0]["value_low"]),
+        "year_target_source": str(row.iloc[0]["allocation_source"]),
+    }
+
+
+@lru_cache(maxsize=8)
+def _allocations(data: DataBundle, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The targets table and this year's district allocations (computed once per process)."""
+    from . import targets
+
+    table = targets.load_targets()
+    return table, targets.allocate(table, data.summary[data.summary["zone"] == "all"], year)
 
 
 def headline(ctx: ReportContext) -> None:
@@ -1021,7 +1027,12 @@ def _zone_rows(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
+    """Target status of some areas (cached per process).
 
+    Each area's rows do not depend on which other areas are computed with it
+    (`targets.target_status` seeds every area on its own), so a district report computes only
+    its own district, in its own report process, in parallel with the others.
+    """
     return _cached_status(ctx.data, ctx.year, tuple(codes))
 
 
@@ -1031,8 +1042,9 @@ def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.Da
 
     rows = data.summary[data.summary["zone"] != "all"]
     return targets.target_status(
-        rows, year, area_codes=list(codes), seed=SEED, weights=_model_weights(data, year)
-    )
+        rows, year, area_codes=list(codes), seed=SEED, weights=_model_weights(data, year),
+        n_paths=STATUS_PATHS,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=8)

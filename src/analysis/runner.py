@@ -63,7 +63,8 @@ with its process group (kernels included) and reported as failed.
 
 The manifest records each report's timing split: ``startup`` (fork to first cell, papermill
 overhead, kernel start), ``execute`` (cells), ``html``, ``pdf``, ``xlsx``, ``write`` and
-``total``; and for the batch: wall time, worker warm-up, counts.
+``total`` (wall seconds), and ``cpu`` (CPU seconds of the report process); and for the batch:
+wall time, worker warm-up, counts.
 
 Tables for Excel: see `analysis.render` (notebooks call ``report_table(df, name, caption)``).
 """
@@ -674,6 +675,8 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
         atomic_write(files["xlsx"], data)
         write_time += time.perf_counter() - t0
     timings["write"] = write_time
+    # CPU seconds of this report process since its fork (wall times depend on the machine's load)
+    timings["cpu"] = time.process_time()
     return {"status": "ok", "error": None, "timings": timings,
             "files": {k: v.name for k, v in files.items()}}  # fmt: skip
 
@@ -1274,6 +1277,7 @@ def run_batch(
     progress: bool = True,
     raise_on_failure: bool = False,
     keep_warm: bool = True,
+    notice: str | None = None,
 ) -> BatchResult:
     """Execute report notebooks and write HTML, PDF and xlsx reports for one year and language.
 
@@ -1311,6 +1315,8 @@ def run_batch(
         Show a progress bar (tqdm, on stderr).
     raise_on_failure : bool
         Raise `BatchFailedError` (after writing everything) if a report failed.
+    notice : str, optional
+        A line shown at the top of the index page (e.g. that the data are synthetic).
     keep_warm : bool
         Keep the warm report process for the next batch of this Python process (e.g. the other
         language); it is replaced when the library changes and stopped at exit
@@ -1349,7 +1355,7 @@ def run_batch(
     try:
         result = _run_batch(
             zygote, notebook_jobs, year, lang, formats, n_workers, force, executor, engine,
-            scheduler, timeout, lock_timeout, data_files, warm_modules, progress, t_start,
+            scheduler, timeout, lock_timeout, data_files, warm_modules, progress, t_start, notice,
         )  # fmt: skip
         completed = True
     finally:
@@ -1365,7 +1371,7 @@ def run_batch(
 
 def _run_batch(
     zygote, notebook_jobs, year, lang, formats, n_workers, force, executor, engine, scheduler,
-    timeout, lock_timeout, data_files, warm_modules, progress, t_start,
+    timeout, lock_timeout, data_files, warm_modules, progress, t_start, notice,
 ) -> BatchResult:  # fmt: skip
     """Body of `run_batch` (arguments already validated)."""
     prepared = prepare_jobs(notebook_jobs, year, lang)
@@ -1432,6 +1438,7 @@ def _run_batch(
             "unchanged": sum(r.status == "cached" for r in ordered),
             "failed": [r.slug for r in batch.failures],
             "library": library,
+            "notice": notice,
         }
         atomic_write(folder / MANIFEST_NAME, _dumps(manifest))
         atomic_write(folder / INDEX_NAME, render_index(manifest, [j.slug for j, _, _ in prepared]))

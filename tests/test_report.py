@@ -1,0 +1,68 @@
+"""Tests for analysis.report: the numbers the report sections show, computed independently."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import report
+from analysis.errors import WorkbookError
+from analysis.geography import UnknownAreaError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "two_districts_summary.csv"
+
+
+@pytest.fixture(scope="module")
+def communes():
+    units = pd.read_csv(
+        Path(__file__).resolve().parents[1] / "data/reference/binh-phuoc/units-2025-03-01.csv",
+        dtype=str,
+    )
+    return units.groupby("district_code")["commune_code"].apply(set)
+
+
+def sums(year, codes):
+    s = pd.read_csv(FIXTURE, dtype={"area_code": str})
+    return s[(s["year"] == year) & s["area_code"].isin(codes)].sum(numeric_only=True)
+
+
+def test_facts_match_sums_of_the_communes(communes):
+    ctx = report.load("Lộc Ninh", 2023, "vi", str(FIXTURE))
+    f = report.facts(ctx)
+    now, prev = sums(2023, communes["692"]), sums(2022, communes["692"])
+    assert f["poor"] == now["poor_end"]
+    assert f["rate"] == pytest.approx(100 * now["poor_end"] / now["total_households"])
+    assert f["em_rate"] == pytest.approx(100 * now["em_poor_end"] / now["em_total_households"])
+    assert f["escaped"] == now["poor_escaped"]
+    assert f["reduction"] == now["poor_start"] - now["poor_end"]
+    assert f["prev_poor"] == prev["poor_end"] and f["comparable"] is True
+
+
+def test_no_comparison_across_the_2022_change_of_standard():
+    ctx = report.load("Lộc Ninh", 2022, "en", str(FIXTURE))
+    f = report.facts(ctx)
+    assert f["prev_year"] == 2021 and f["comparable"] is False
+
+
+def test_province_rows_sum_the_districts(communes):
+    ctx = report.load("province", 2024, "vi", str(FIXTURE))
+    both = communes["692"] | communes["696"]
+    assert report.facts(ctx)["poor"] == sums(2024, both)["poor_end"]
+
+
+def test_a_districts_target_status_does_not_depend_on_the_others():
+    # Each report process computes only its own district: the rows must be the same.
+    ctx = report.load("Bù Đăng", 2024, "vi", str(FIXTURE))
+    alone = report._status_table(ctx, ["696"])
+    together = report._cached_status.__wrapped__(ctx.data, ctx.year, ("province", "692", "696"))
+    together = together[together["area_code"] == "696"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone, together)
+
+
+def test_unknown_area_and_year_are_clear_errors():
+    with pytest.raises(UnknownAreaError, match="closest known names: Lộc Ninh"):
+        report.load("Loc Nin", 2024, "vi", str(FIXTURE))
+    with pytest.raises(
+        WorkbookError, match=r"review year 2019 is not in the data \(years 2021-2024\)"
+    ):
+        report.load("Lộc Ninh", 2019, "vi", str(FIXTURE))
