@@ -117,3 +117,10 @@ def test_ambiguous_commune_name_needs_district(geo):
         geo.resolve_commune("Tân Phú")
     assert geo.resolve_commune("Tân Phú", district="Đồng Phú") == "25363"
     assert geo.resolve_commune("Thị trấn Tân Phú") == "25363"
+
+
+def test_unit_type_over_time(geo):
+    # Brief: Chơn Thành became a town in 2022 (the only change the reference data record).
+    assert geo.unit_type("697", 2021) == "district"
+    assert geo.unit_type("697", 2022) == "town"
+    assert geo.unit_type("689", 2024) == "city"

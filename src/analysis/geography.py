@@ -96,6 +96,8 @@ class Geography:
         One row per former commune (code, name, type, zone, district code).
     crosswalk : pandas.DataFrame
         Former commune -> new commune of 1 July 2025.
+    unit_types : pandas.DataFrame
+        Changes of district unit type over time (``unit-type-history.csv``).
     folder : Path
         Where the files were read from (recorded in reports).
     """
@@ -105,6 +107,7 @@ class Geography:
     communes: pd.DataFrame
     crosswalk: pd.DataFrame
     folder: Path
+    unit_types: pd.DataFrame = field(default_factory=pd.DataFrame)
     _district_keys: dict = field(default_factory=dict, repr=False)
     _commune_keys: dict = field(default_factory=dict, repr=False)
 
@@ -172,6 +175,18 @@ class Geography:
     def commune_district(self) -> pd.Series:
         """Map former commune code -> district code."""
         return self.communes.set_index("commune_code")["district_code"]
+
+    def unit_type(self, code: str, year: int) -> str:
+        """A district's unit type (city / town / district) in a given year.
+
+        ``unit-type-history.csv`` holds the changes (Chơn Thành: a district until 2021, a town
+        from 2022); other districts keep the type of ``districts.csv``.
+        """
+        history = self.unit_types[self.unit_types["district_code"] == code]
+        for _, row in history.iterrows():
+            if int(row["from_year"]) <= int(year) <= int(row["to_year"]):
+                return row["unit_type"]
+        return self.districts.set_index("district_code").loc[code, "unit_type"]
 
     def is_border(self, code: str) -> bool:
         """Whether a district borders Cambodia."""
@@ -244,12 +259,19 @@ def load_geography(folder: str | Path | None = None) -> Geography:
         lambda t: "rural" if fold(t) == "xa" else "urban"
     )
     crosswalk = _read_csv(folder / "crosswalk-2025-07-01.csv")
+    history = folder / "unit-type-history.csv"
+    unit_types = (
+        _read_csv(history)
+        if history.exists()
+        else pd.DataFrame(columns=["district_code", "unit_type", "from_year", "to_year"])
+    )
     geo = Geography(
         province=province,
         districts=districts.reset_index(drop=True),
         communes=communes.reset_index(drop=True),
         crosswalk=crosswalk,
         folder=folder,
+        unit_types=unit_types,
     )
     geo._district_keys.update(_keys_for(districts, "district_code", ["district_name", "bare_name"]))
     geo._commune_keys.update(_keys_for(communes, "commune_code", ["commune_name", "bare_name"]))
