@@ -573,7 +573,7 @@ def write_bundled(
 
 
 # -- calibration ----------------------------------------------------------------------------------
-BRIEF = "mission brief target (not a published figure)"
+INTERPOLATED = "not published: the workbook's own interpolation between published years, for calibration only"
 VNP_2017 = "en.vietnamplus.vn/binh-phuoc-builds-houses-for-poor-ethnic-minority-people/107085.vnp"
 DTMN_2019 = (
     "dantocmiennui.vn/binh-phuoc-no-luc-giam-ngheo-ben-vung-vung-dan-toc-thieu-so-post346048.html"
@@ -595,7 +595,7 @@ CALIBRATION_FRAGMENTS = [
     ("em_poverty_rate", 2018, "rate", 10.71, DTMN_2019),
     ("em_households", 2018, "count", 42_437, DTMN_2019 + " (4,545 / 10.71%)"),
     ("poverty_rate", 2020, "rate", 1.56, VNP_2020),
-    ("poor_households", 2021, "count", 3_500, BRIEF),
+    ("poor_households", 2021, "count", 3_500, INTERPOLATED),
     ("poor_households", 2022, "count", 4_872, VNN_2023 + " (2,830 / 58.09%)"),
     ("em_poor_households", 2022, "count", 2_830, VNN_2023),
     ("em_share_of_poor", 2022, "share", 58.09, VNN_2023),
@@ -603,7 +603,7 @@ CALIBRATION_FRAGMENTS = [
     ("poverty_rate", 2023, "rate", 1.03, SGGP_2023),
     ("em_poor_households", 2023, "count", 1_696, SGGP_2023),
     ("em_share_of_poor", 2023, "share", 58.7, SGGP_2023),
-    ("poor_households", 2024, "count", 1_900, BRIEF),
+    ("poor_households", 2024, "count", 1_900, INTERPOLATED),
 ]
 
 
