@@ -66,3 +66,20 @@ def test_unknown_area_and_year_are_clear_errors():
         WorkbookError, match=r"review year 2019 is not in the data \(years 2021-2024\)"
     ):
         report.load("Lộc Ninh", 2019, "vi", str(FIXTURE))
+
+
+def test_household_file_feeds_the_same_report(tmp_path, communes):
+    """A household list (here: two years of the bundled panel for Bù Đốp) is summarised by the
+    library; the report's headline counts equal direct counts of the records."""
+    hh = pd.read_parquet(Path(__file__).resolve().parents[1] / "data/synthetic/households.parquet")
+    mine = hh[hh["commune_code"].astype(str).isin(communes["693"]) & hh["year"].isin([2023, 2024])]
+    path = tmp_path / "bu_dop_households.parquet"
+    mine.to_parquet(path, index=False)
+    ctx = report.load("Bù Đốp", 2024, "vi", str(path))
+    f = report.facts(ctx)
+    y24 = mine[mine["year"] == 2024]
+    assert f["poor"] == (y24["recorded_class"] == "poor").sum()
+    assert f["near_poor"] == (y24["recorded_class"] == "near_poor").sum()
+    assert f["total"] == len(y24)
+    assert f["em_poor"] == ((y24["recorded_class"] == "poor") & y24["ethnic_minority"]).sum()
+    assert ctx.data.households is not None and ctx.data.synthetic
