@@ -704,3 +704,15 @@ def test_suppress_small_on_changes_uses_existing_flags():
     close(shown.loc[2, "poverty_rate_change"], 61 / 1020 * 100 - 80 / 1010 * 100)
     with pytest.raises(ValueError, match="no denominator column to re-flag"):
         m.suppress_small(m.changes(summary), min_households=10)
+
+
+def test_plan47_defaults_come_from_the_targets_table():
+    # Plan 47-KH/TU: 2,000-2,500 fewer poor households a year in 2021-2025, 1,000 of them
+    # ethnic-minority; the values live in data/targets/targets.csv, not in code.
+    assert m.plan47_targets() == {
+        "first_year": 2021,
+        "last_year": 2025,
+        "target_low": 2000.0,
+        "target_high": 2500.0,
+        "em_target": 1000.0,
+    }

@@ -30,6 +30,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from . import paths
 from .errors import WorkbookError
 from .schema import COVERAGE_RATIOS
 from .standards import Standard, load_standards, standard_for_year
@@ -39,15 +40,6 @@ KEY_ORDER = ("year", "area_level", "area_code", "zone")
 
 DEFAULT_MIN_HOUSEHOLDS = 50
 """Default small-count threshold: a rate whose denominator is below it is flagged."""
-
-# Plan 47-KH/TU (Bình Phước Provincial Party Committee, 26/11/2021), targets for 2021-2025:
-# "bình quân mỗi năm giảm 2.000 đến 2.500 hộ nghèo theo chuẩn nghèo đa chiều, trong đó giảm
-# 1.000 hộ nghèo đồng bào dân tộc thiểu số".
-PLAN47_FIRST_YEAR = 2021
-PLAN47_LAST_YEAR = 2025
-PLAN47_T1_LOW = 2000
-PLAN47_T1_HIGH = 2500
-PLAN47_T2_EM = 1000
 
 RATE_BASES: dict[str, tuple[str, ...]] = {
     # rates()
@@ -405,13 +397,34 @@ def _per_area(target, frame: pd.DataFrame, name: str) -> np.ndarray:
     raise MeasureError(f"plan_reduction: {name} must be a number or a mapping area_code -> number")
 
 
+def plan47_targets() -> dict:
+    """T1 and T2 of Plan 47-KH/TU as ``data/targets/targets.csv`` states them.
+
+    Returns
+    -------
+    dict
+        ``first_year``, ``last_year``, ``target_low``, ``target_high`` (T1, poor households per
+        year) and ``em_target`` (T2, ethnic-minority poor households per year).
+    """
+    table = pd.read_csv(paths.targets_dir() / "targets.csv", dtype=str, keep_default_na=False)
+    t1 = table[table["target_id"] == "T1"].iloc[0]
+    t2 = table[table["target_id"] == "T2"].iloc[0]
+    return {
+        "first_year": int(t1["first_year"]),
+        "last_year": int(t1["last_year"]),
+        "target_low": float(t1["value_low"]),
+        "target_high": float(t1["value_high"]),
+        "em_target": float(t2["value_low"]),
+    }
+
+
 def plan_reduction(
     summary: pd.DataFrame,
-    first_year: int = PLAN47_FIRST_YEAR,
-    last_year: int = PLAN47_LAST_YEAR,
-    target_low: float | Mapping = PLAN47_T1_LOW,
-    target_high: float | Mapping = PLAN47_T1_HIGH,
-    em_target: float | Mapping = PLAN47_T2_EM,
+    first_year: int | None = None,
+    last_year: int | None = None,
+    target_low: float | Mapping | None = None,
+    target_high: float | Mapping | None = None,
+    em_target: float | Mapping | None = None,
 ) -> pd.DataFrame:
     """Progress against Plan 47-KH/TU targets T1 and T2 (poor households reduced per year).
 
@@ -419,8 +432,8 @@ def plan_reduction(
     implementing Directive 05-CT/TW: in 2021-2025, on average 2,000-2,500 fewer poor
     households per year by the multidimensional standard (T1; cumulative 10,000-12,500 over
     five years), of which 1,000 ethnic-minority households per year (T2). The defaults are those
-    province-wide values; pass per-area mappings (``{area_code: households per year}``) for
-    district allocations.
+    province-wide values, read from ``data/targets/targets.csv`` (`plan47_targets`); pass per-area
+    mappings (``{area_code: households per year}``) for district allocations.
 
     Definitions, per area and zone, for review years ``first_year <= t <= last_year``::
 
@@ -460,6 +473,12 @@ def plan_reduction(
         plus ``standard``, ``years_reported`` and ``complete`` (every year of the period up to
         ``t`` is present with a reduction).
     """
+    plan = plan47_targets()
+    first_year = plan["first_year"] if first_year is None else first_year
+    last_year = plan["last_year"] if last_year is None else last_year
+    target_low = plan["target_low"] if target_low is None else target_low
+    target_high = plan["target_high"] if target_high is None else target_high
+    em_target = plan["em_target"] if em_target is None else em_target
     cols = ["year", "poor_start", "poor_end", "em_poor_start", "em_poor_end"]
     _require(summary, cols, "plan_reduction")
     if int(last_year) < int(first_year):
