@@ -66,7 +66,7 @@ def plan_jobs(
                 notebook=paths.notebooks_dir() / "province_overview.ipynb",
                 parameters={"area": PROVINCE_SLUG, **common},
                 slug=PROVINCE_SLUG,
-                title=label("report.province_title", lang),
+                title=label("report.province_title", lang, province=geo.province["bare_name"]),
                 area_name=geo.province["bare_name"],
             )
         )

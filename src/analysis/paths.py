@@ -24,9 +24,13 @@ def data_dir() -> Path:
     return root() / "data"
 
 
-def reference_dir(province: str = "binh-phuoc") -> Path:
-    """Return the reference folder of one province (``data/reference/<province>``)."""
-    return data_dir() / "reference" / province
+def reference_dir(province: str | None = None) -> Path:
+    """Return the reference folder of one province (``data/reference/<province>``).
+
+    The province defaults to ``BPWB_PROVINCE`` if set, else the bundled ``binh-phuoc``; another
+    province is another reference folder, with no code change.
+    """
+    return data_dir() / "reference" / (province or os.environ.get("BPWB_PROVINCE", "binh-phuoc"))
 
 
 def standards_dir() -> Path:

@@ -1000,7 +1000,7 @@ def province_summary_text(year: int | None = None, lang: str = "vi", data_source
     ctx = load(PROVINCE, year or 0, lang, data_source or "")
     f = facts(ctx)
     lines = [
-        label("report.province_title", lang) + f" — {ctx.year}",
+        label("report.province_title", lang, province=ctx.area_name) + f" — {ctx.year}",
         "",
         narrative.headline_paragraph(_pick(f, _HEADLINE_KEYS), lang),
         "",
