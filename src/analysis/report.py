@@ -304,14 +304,32 @@ def _note(ctx: ReportContext, text: str) -> None:
     _display_html(f'<p class="note">{html.escape(text)}</p>')
 
 
-def _table(ctx: ReportContext, df: pd.DataFrame, name: str, caption_key: str, formats: dict):
-    """Show a table with localised headers and numbers; register it for Excel."""
+def _table(
+    ctx: ReportContext,
+    df: pd.DataFrame,
+    name: str,
+    caption_key: str,
+    formats: dict,
+    row_kinds: tuple[list[str], list[str]] | None = None,
+):
+    """Show a table with localised headers and numbers; register it for Excel.
+
+    ``formats`` maps a column to its kind of number (count, rate, points, signed, ratio);
+    ``row_kinds`` = (columns, kind per row) formats those columns row by row instead, for tables
+    whose rows hold different units (households, percentages, points).
+    """
     from .render import report_table
 
     headers = {c: label(f"col.{c}", ctx.lang) for c in df.columns}
     shown = df.reset_index(drop=True).rename(columns=headers)
     fmt = {headers[c]: _formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")
+    if row_kinds is not None:
+        columns, kinds = row_kinds
+        for kind in set(kinds):
+            rows = [i for i, k in enumerate(kinds) if k == kind]
+            subset = pd.IndexSlice[rows, [headers[c] for c in columns]]
+            styler = styler.format(_formatter(kind, ctx.lang), subset=subset, na_rep="–")
     styler = styler.format_index(escape="html", axis=1).format_index(escape="html", axis=0)
     caption = label(caption_key, ctx.lang)
     if ctx.data.synthetic:  # every table (and Excel sheet) made from synthetic data says so
@@ -1111,13 +1129,11 @@ def projections(ctx: ReportContext) -> None:
         table,
         "targets",
         "report.section.targets",
-        {
-            "progress": "ratio",
-            "target_value": "ratio",
-            "required_pace": "ratio",
-            "recent_pace": "ratio",
-            "probability": "rate",
-        },
+        {"probability": "rate"},
+        row_kinds=(
+            ["progress", "target_value", "required_pace", "recent_pace"],
+            [_unit_kind(i) for i in status["indicator"]],
+        ),
     )
     _paragraphs([_target_sentence(ctx, r) for r in status.itertuples()])
     if (status["allocation_source"].astype(str).str.startswith("default")).any():
@@ -1132,6 +1148,11 @@ def _t1_level_2025(ctx: ReportContext, rows: pd.DataFrame) -> dict | None:
     if not annual or mine.empty or mine["poor_start"].isna().any():
         return None
     return {2025: max(float(mine["poor_start"].sum()) - 4 * annual, 0.0)}
+
+
+def _unit_kind(indicator: str) -> str:
+    """How to write an indicator's values: whole households/communes, or two decimals."""
+    return "count" if indicator.endswith(("_households", "_communes")) else "ratio"
 
 
 def _target_sentence(ctx: ReportContext, r) -> str:

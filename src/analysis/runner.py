@@ -642,7 +642,8 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
 
     title = spec.get("title") or render.notebook_title(nb) or strings["default_title"]
     subtitle = f"{spec['area_name']} · {strings['year'].lower()} {spec['year']}"
-    header = f"{title} — {spec['area_name']} · {strings['year']} {spec['year']}"
+    area_part = "" if spec["area_name"] in title else f" — {spec['area_name']}"
+    header = f"{title}{area_part} · {strings['year']} {spec['year']}"
     html = None
     if "html" in spec["formats"] or "pdf" in spec["formats"]:
         t0 = time.perf_counter()
