@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis import batch, render, report, runner
+from analysis import batch, render, report, runner, sections
 from analysis.errors import WorkbookError
 
 EVIL = [
@@ -114,9 +114,9 @@ def test_report_helpers_escape(displayed):
             synthetic = True
 
     df = pd.DataFrame({"area": EVIL, "end": range(len(EVIL))}, index=EVIL)
-    report._table(Ctx(), df, "t", "report.section.data_notes", {"end": "count"})
-    report._paragraphs(EVIL)
-    report._note(Ctx(), EVIL[1])
+    sections._table(Ctx(), df, "t", "report.section.data_notes", {"end": "count"})
+    sections._paragraphs(EVIL)
+    sections._note(Ctx(), EVIL[1])
 
     class Fig:
         alt_text = EVIL[1] + EVIL[0]
@@ -126,7 +126,7 @@ def test_report_helpers_escape(displayed):
     original = charts.figure_to_svg
     charts.figure_to_svg = lambda fig: '<?xml version="1.0"?><svg><title>t</title></svg>'
     try:
-        report._figure(Fig())
+        sections._figure(Fig())
     finally:
         charts.figure_to_svg = original
     assert_inert(_html_of(displayed), *EVIL)

@@ -75,7 +75,7 @@ def test_one_data_loading_call_then_one_call_per_section(path):
     body = [source(c) for c in code_cells(path)]
     assert sum("report.load(" in s for s in body) == 1
     sections = body[3:]
-    assert sections and all(s.startswith("report.") and s.count("\n") == 0 for s in sections)
+    assert sections and all(s.startswith("sections.") and s.count("\n") == 0 for s in sections)
 
 
 @pytest.mark.slow

@@ -53,7 +53,7 @@ def test_province_rows_sum_the_districts(communes):
 def test_a_districts_target_status_does_not_depend_on_the_others():
     # Each report process computes only its own district: the rows must be the same.
     ctx = report.load("Bù Đăng", 2024, "vi", str(FIXTURE))
-    alone = report._status_table(ctx, ["696"])
+    alone = report.status_table(ctx, ["696"])
     together = report._cached_status.__wrapped__(ctx.data, ctx.year, ("province", "692", "696"))
     together = together[together["area_code"] == "696"].reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, together)
