@@ -22,6 +22,7 @@ table. ``lang`` is ``"vi"`` (default) or ``"en"``; all words come from :mod:`ana
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import json
@@ -31,8 +32,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.cbook as cbook
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch, Rectangle
@@ -155,12 +159,15 @@ def number_formatter(lang: str = "vi", decimals: int | None = None) -> FuncForma
         Fixed decimals; by default as few as the tick value needs (0, 1 or 2).
     """
     check_lang(lang)
+    done: dict = {}  # tick values are formatted again at each layout pass and draw
 
     def fmt(value, _pos=None):
-        d = _auto_decimals(value) if decimals is None else decimals
-        if abs(value) < 0.5 * 10**-d:
-            value = 0.0  # no "-0"
-        return format_number(value, lang, d)
+        text = done.get(value)
+        if text is None:
+            d = _auto_decimals(value) if decimals is None else decimals
+            shown = 0.0 if abs(value) < 0.5 * 10**-d else value  # no "-0"
+            text = done[value] = format_number(shown, lang, d)
+        return text
 
     return FuncFormatter(fmt)
 
@@ -1886,9 +1893,74 @@ def figure_to_svg(fig: Figure) -> str:
     if getattr(fig, "chart_lang", ""):
         metadata["Language"] = fig.chart_lang
     buf = io.StringIO()
+    canvas, dpi = fig.canvas, fig.dpi
     with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", metadata=metadata)
+        try:
+            _SVGCanvas(fig).print_svg(buf, metadata=metadata)
+        finally:
+            fig.dpi = dpi
+            fig.set_canvas(canvas)
     return buf.getvalue()
+
+
+# Text measurements (width, height, descent) of the SVG renderer depend only on the string, the
+# font properties and these settings; they are shared by every figure of the process.
+_FONT_RC = (
+    "font.family",
+    "font.sans-serif",
+    "font.serif",
+    "font.monospace",
+    "font.cursive",
+    "font.fantasy",
+    "font.enable_last_resort",
+    "text.kerning_factor",
+)
+_TEXT_METRICS: dict = {}
+
+
+class _SVGRenderer(RendererSVG):
+    """`RendererSVG` that measures each text once per process (not once per figure and pass)."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        rc = mpl.rcParams
+        key = (s, prop.copy(), tuple(str(rc[k]) for k in _FONT_RC))
+        metrics = _TEXT_METRICS.get(key)
+        if metrics is None:
+            metrics = super().get_text_width_height_descent(s, prop, ismath)
+            if len(_TEXT_METRICS) < 50_000:
+                _TEXT_METRICS[key] = metrics
+        return metrics
+
+
+class _SVGCanvas(FigureCanvasSVG):
+    """SVG canvas drawing a figure in one pass.
+
+    ``Figure.savefig`` draws a figure with a layout engine twice: once with drawing disabled to
+    run the (constrained) layout, then again for output with the layout engine switched off. Here
+    the layout engine runs at the start of the one output draw, on the same, not yet drawn,
+    figure, so the SVG is byte-identical to ``savefig``'s at about half the cost. It is what
+    ``FigureCanvasSVG.print_svg`` does, with `_SVGRenderer`.
+    """
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None):
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure,
+                width,
+                height,
+                dpi,
+                _SVGRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore,
+            )
+            self.figure.draw(renderer)
+            renderer.finalize()
 
 
 def figure_to_png(fig: Figure, dpi: int = 200) -> bytes:

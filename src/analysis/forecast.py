@@ -88,11 +88,12 @@ from __future__ import annotations
 
 import warnings
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from .errors import WorkbookError
@@ -460,6 +461,8 @@ class _Context:
         self.summary = frame
         self._tables: dict[str, pd.DataFrame] = {}
         self._priors: dict = {}
+        self._series: dict[tuple[str, str], pd.DataFrame] = {}
+        self._memo: dict = {}  # other per-context results (model runs, district shares...)
         self._commune_map: pd.Series | None = None
 
     def truncate(self, as_of: int | None) -> _Context:
@@ -515,25 +518,54 @@ class _Context:
                 return part
         raise ValueError(f"unknown area {area_code!r}: no rows in the summary")
 
+    @staticmethod
+    def _numeric_columns(rows: pd.DataFrame) -> list[str]:
+        return [
+            c
+            for c in rows.columns
+            if c
+            not in (
+                "year",
+                "area_code",
+                "area_level",
+                "zone",
+                "synthetic",
+                "especially_difficult",
+            )
+            and pd.api.types.is_numeric_dtype(rows[c])
+        ]
+
+    def fill_tables(self, area_codes) -> None:
+        """Compute the yearly tables of several areas at once (one groupby instead of one each).
+
+        The same sums as `table` (each area's rows, in the same order): only areas with rows of
+        their own and no commune rows are done here; `table` computes the rest on demand.
+        """
+        s = self.summary
+        wanted = {str(c) for c in area_codes} - set(self._tables) - {PROVINCE}
+        if len(wanted) < 2:
+            return
+        sub = s[s["area_code"].isin(list(wanted))]
+        skip = set(sub.loc[sub["area_level"] == "commune", "area_code"])
+        if skip:
+            sub = sub[~sub["area_code"].isin(list(skip))]
+        if sub.empty:
+            return
+        numeric = self._numeric_columns(sub)
+        sums = sub.groupby(["area_code", "year"])[numeric].sum(min_count=1)  # sorted by area
+        area = np.asarray(sums.index.codes[0])
+        starts = np.flatnonzero(np.r_[True, area[1:] != area[:-1]])
+        for start, stop in zip(starts, [*starts[1:], len(area)], strict=True):
+            part = sums.iloc[start:stop]
+            part = part.set_axis(part.index.droplevel(0), axis=0)
+            self._tables[str(sums.index.levels[0][area[start]])] = part.sort_index()
+
     def table(self, area_code: str) -> pd.DataFrame:
         """Yearly sums for one area (zones and communes added), indexed by year."""
         area_code = str(area_code)
         if area_code not in self._tables:
             rows = self.rows(area_code)
-            numeric = [
-                c
-                for c in rows.columns
-                if c
-                not in (
-                    "year",
-                    "area_code",
-                    "area_level",
-                    "zone",
-                    "synthetic",
-                    "especially_difficult",
-                )
-                and pd.api.types.is_numeric_dtype(rows[c])
-            ]
+            numeric = self._numeric_columns(rows)
             table = rows.groupby("year")[numeric].sum(min_count=1)
             if "especially_difficult" in rows and (rows["area_level"] == "commune").any():
                 flagged = rows[rows["especially_difficult"].fillna(False).astype(bool)]
@@ -544,8 +576,15 @@ class _Context:
 
     # -- series ------------------------------------------------------------------------------
     def series(self, area_code: str, indicator: str) -> pd.DataFrame:
+        """Tidy yearly series of one indicator (see `indicator_series`); computed once each."""
+        key = (str(area_code), indicator)
+        frame = self._series.get(key)
+        if frame is None:
+            frame = self._series[key] = self._series_of(*key)
+        return frame.copy()
+
+    def _series_of(self, area_code: str, indicator: str) -> pd.DataFrame:
         ind = get_indicator(indicator)
-        area_code = str(area_code)
         if ind.kind == "spread":
             if area_code != PROVINCE:
                 raise ValueError(
@@ -568,7 +607,10 @@ class _Context:
                 raise ValueError(
                     f"indicator {indicator} needs the column {name!r}, absent from the summary"
                 )
-            return t[name].astype(float)
+            return t[name].to_numpy(dtype=float, na_value=np.nan)  # NA as NaN, like astype
+
+        def positive(den):
+            return np.where(den > 0, den, np.nan)  # den.where(den > 0)
 
         if ind.kind in ("stock", "rate"):
             prefix = ind.flow_prefix or ("near_poor" if indicator.startswith("near") else "poor")
@@ -580,7 +622,7 @@ class _Context:
                 )
                 value, den = col(f"{prefix}_end"), total
                 if ind.kind == "rate":
-                    value = 100.0 * value / den.where(den > 0)
+                    value = 100.0 * value / positive(den)
         elif ind.kind == "flow":
             prefix = ind.flow_prefix
             total = col("em_total_households" if prefix.startswith("em") else "total_households")
@@ -594,26 +636,28 @@ class _Context:
             prefix = ind.flow_prefix
             total = col("em_total_households" if prefix.startswith("em") else "total_households")
             den = total
-            value = 100.0 * (col(f"{prefix}_end") - col(f"{prefix}_start")) / den.where(den > 0)
+            value = 100.0 * (col(f"{prefix}_end") - col(f"{prefix}_start")) / positive(den)
         elif ind.kind == "coverage":
             num_col, den_col = _COVERAGE[indicator]
             den = col(den_col)
-            value = 100.0 * col(num_col) / den.where(den > 0)
+            value = 100.0 * col(num_col) / positive(den)
         elif ind.kind == "count":
             value = col("especially_difficult_communes")
-            den = pd.Series(np.nan, index=t.index)
+            den = np.full(len(t), np.nan)
         elif ind.kind == "ratio":
             stock = col("poor_end") + col("near_poor_end")
             start = col("poor_start") + col("near_poor_start")
-            value = pd.Series(np.nan, index=t.index)
+            value = np.full(len(t), np.nan)
             for _, years in standard_segments(t.index):
-                base = start.loc[years].dropna()
-                if len(base) and base.iloc[0] > 0:
-                    value.loc[years] = stock.loc[years] / base.iloc[0]
-            den = pd.Series(np.nan, index=t.index)
+                pos = t.index.get_indexer(years)
+                base = start[pos]
+                base = base[~np.isnan(base)]
+                if len(base) and base[0] > 0:
+                    value[pos] = stock[pos] / base[0]
+            den = np.full(len(t), np.nan)
         else:  # pragma: no cover - INDICATORS is closed
             raise ValueError(f"unhandled indicator kind {ind.kind}")
-        return _tidy(t.index, value.to_numpy(float), den.to_numpy(float))
+        return _tidy(t.index, np.asarray(value, dtype=float), np.asarray(den, dtype=float))
 
     # -- flow priors -------------------------------------------------------------------------
     def flow_inputs(self, area_code: str, prefix: str, years: list[int]) -> dict:
@@ -626,16 +670,28 @@ class _Context:
         missing = [c for c in cols if c not in t]
         if missing:
             raise ValueError(f"the flow model needs the columns {missing}")
-        part = t.reindex(years)[cols].dropna()
-        start = part[f"{prefix}_start"].to_numpy(float)
-        total = part[total_col].to_numpy(float)
+        # The rows of ``years`` with all the columns present, i.e.
+        # ``t.reindex(years)[cols].dropna()``, from arrays made once per area and population.
+        key = ("flow_arrays", str(area_code), prefix)
+        if key not in self._memo:
+            part = t[cols]
+            self._memo[key] = (
+                t.index,
+                part.to_numpy(dtype=float, na_value=np.nan).T.copy(),  # one row per column
+                part.isna().to_numpy().any(axis=1),
+            )
+        index, values, incomplete = self._memo[key]
+        pos = index.get_indexer(list(years))
+        pos = pos[pos >= 0]
+        pos = pos[~incomplete[pos]]
+        start, escaped, repoverty, new, end, total = np.ascontiguousarray(values[:, pos])
         return {
-            "years": list(part.index),
+            "years": index[pos].tolist(),
             "start": start,
-            "escaped": part[f"{prefix}_escaped"].to_numpy(float),
-            "repoverty": part[f"{prefix}_repoverty"].to_numpy(float),
-            "new": part[f"{prefix}_new"].to_numpy(float),
-            "end": part[f"{prefix}_end"].to_numpy(float),
+            "escaped": escaped,
+            "repoverty": repoverty,
+            "new": new,
+            "end": end,
             "total": total,
             "nonpoor": np.maximum(total - start, 0.0),
         }
@@ -645,6 +701,7 @@ class _Context:
         key = (level, prefix, years)
         if key not in self._priors:
             peers = self.peers(level) if level != PROVINCE else []
+            self.fill_tables(peers)
             data = [self.flow_inputs(code, prefix, list(years)) for code in peers]
             data = [d for d in data if len(d["years"])]
             out = {}
@@ -707,13 +764,14 @@ def latest_segment(series: pd.DataFrame, as_of: int | None = None) -> pd.DataFra
     as_of : int, optional
         Ignore years after this one.
     """
-    s = series.dropna(subset=["value"])
+    keep = series["value"].notna().to_numpy()
+    year = series["year"].to_numpy()
     if as_of is not None:
-        s = s[s["year"] <= int(as_of)]
-    if s.empty:
-        return s
-    code, years = standard_segments(s["year"])[-1]
-    return s[s["year"].isin(years)].reset_index(drop=True)
+        keep = keep & (year <= int(as_of))
+    if not keep.any():
+        return series[keep]
+    code, years = standard_segments(year[keep])[-1]
+    return series[keep & np.isin(year, years)].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -817,7 +875,7 @@ def ols_forecast(
     x0 = years[-1]
     design = np.column_stack([np.ones(len(years)), years - x0])
     design_f = np.column_stack([np.ones(len(future)), future - x0])
-    res = sm.OLS(y, design).fit()
+    res = OLS(y, design).fit()
     mean = design_f @ res.params
     nan = np.full(len(future), np.nan)
     paths = None
@@ -1363,6 +1421,37 @@ class Paths:
 
 def _prepare(
     summary, area_code, indicator, horizon, models, weights, seed, as_of, rebase, n_paths, ctx=None
+):
+    key = None
+    if ctx is not None and as_of is None:
+        # project() and simulate_paths() of the same area and settings on one context (as in
+        # analysis.targets) share the model runs: same seeds, so the same draws.
+        try:
+            weights_key = (
+                tuple(sorted(weights.items())) if isinstance(weights, Mapping) else weights
+            )
+            key = (
+                "prepare", str(area_code), indicator, horizon, tuple(models), weights_key,
+                seed, rebase, n_paths,
+            )  # fmt: skip
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in ctx._memo:
+            ctx, future, forecasts, skipped, seg, w, rebase = ctx._memo[key]
+            return ctx, future.copy(), dict(forecasts), dict(skipped), seg.copy(), dict(w), rebase
+    prepared = _prepare_uncached(
+        summary, area_code, indicator, horizon, models, weights, seed, as_of, rebase, n_paths, ctx
+    )
+    if key is not None:
+        ctx._memo[key] = prepared
+        c, future, forecasts, skipped, seg, w, r = prepared
+        return c, future.copy(), dict(forecasts), dict(skipped), seg.copy(), dict(w), r
+    return prepared
+
+
+def _prepare_uncached(
+    summary, area_code, indicator, horizon, models, weights, seed, as_of, rebase, n_paths, ctx
 ):
     get_indicator(indicator)
     rebase = _check_rebase(rebase)

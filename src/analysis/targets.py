@@ -227,12 +227,16 @@ def _check_allocations(frame: pd.DataFrame | None) -> pd.DataFrame:
 def _shares(ctx: fc._Context, column: str, year: int) -> tuple[pd.Series, int | None]:
     """District shares of ``column`` at ``year`` (or the latest earlier year with data)."""
     districts = ctx.peers("district")
-    values = {}
-    for code in districts:
-        t = ctx.table(code)
-        values[code] = t[column] if column in t else pd.Series(dtype=float)
-    wide = pd.DataFrame(values).dropna(how="all")
-    wide = wide[wide.sum(axis=1) > 0]
+    key = ("district_shares", column)
+    wide = ctx._memo.get(key)  # the same for every year: made once per context
+    if wide is None:
+        ctx.fill_tables(districts)
+        values = {}
+        for code in districts:
+            t = ctx.table(code)
+            values[code] = t[column] if column in t else pd.Series(dtype=float)
+        wide = pd.DataFrame(values).dropna(how="all")
+        wide = ctx._memo[key] = wide[wide.sum(axis=1) > 0]
     if wide.empty:
         return pd.Series(np.nan, index=districts, dtype=float), None
     earlier = wide[wide.index <= year]
@@ -269,8 +273,11 @@ def allocate(
         (``"default: share of poor households"``); ``share_year`` says which year's shares
         were used when ``year`` has no data yet (the latest earlier year).
     """
-    targets = validate_targets(targets)
-    given = _check_allocations(allocations)
+    return _allocate(validate_targets(targets), _check_allocations(allocations), summary, year)
+
+
+def _allocate(targets: pd.DataFrame, given: pd.DataFrame, summary, year: int) -> pd.DataFrame:
+    """`allocate` with the targets and allocations tables already checked."""
     ctx = summary if isinstance(summary, fc._Context) else fc._Context(summary)
     year = int(year)
     rows = []
@@ -651,7 +658,7 @@ def _district_target(row, ctx, area, allocations, targets) -> tuple[float, float
     sources = set()
     one = targets[(targets["target_id"] == row.target_id) & (targets["indicator"] == row.indicator)]
     for y in window:
-        alloc = allocate(one, ctx, y, allocations)
+        alloc = _allocate(one, allocations, ctx, y)  # both tables checked by target_status
         mine = alloc[alloc["area_code"] == area]
         if mine.empty:
             return np.nan, np.nan, "no allocation"
