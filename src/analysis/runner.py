@@ -686,6 +686,17 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
 _WARM: dict[str, Any] = {}
 
 
+# Modules no report notebook uses (command line, benchmarks, data generation): not pre-imported.
+_NOT_IN_REPORTS = {
+    "analysis.bench",
+    "analysis.batch",
+    "analysis.cli",
+    "analysis.national",
+    "analysis.synthetic",
+    "analysis.template",
+}
+
+
 def warm_worker(engine: str = "inprocess", modules: Sequence[str] = ()) -> float:
     """Import and exercise everything a report needs, once per worker process.
 
@@ -732,7 +743,7 @@ def warm_worker(engine: str = "inprocess", modules: Sequence[str] = ()) -> float
     import analysis
 
     for info in pkgutil.iter_modules(analysis.__path__, "analysis."):
-        if info.name.endswith("__main__"):
+        if info.name.endswith("__main__") or info.name in _NOT_IN_REPORTS:
             continue
         with contextlib.suppress(Exception):
             importlib.import_module(info.name)
