@@ -1,4 +1,4 @@
-"""Tests of analysis.backtest: rolling origins within standard segments, reproducibility."""
+"""Tests of analysis.projection.backtest: rolling origins within standard segments, reproducibility."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_forecast import make_summary
 
-from analysis import backtest as bt
+from analysis.projection import backtest as bt
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_format_and_project_with_backtest_weights(summary):
     table = bt.backtest_table(summary, seed=5)
     text = bt.format_backtest(table)
     assert "QD59_2015 - poor_households" in text and "inverse-MAE weights" in text
-    from analysis import forecast as fc
+    from analysis.projection import forecast as fc
 
     out = fc.project(
         summary, "691", "poor_households", horizon=2026, weights="backtest", seed=5, n_paths=200

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from analysis import batch
+from analysis.build import batch
 
 FIXTURE = Path(__file__).parent / "fixtures" / "two_districts_summary.csv"
 BU_DANG_COMMUNES = None  # filled from the reference list below

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from analysis import bench
+from analysis.benchmarks import bench
 
 
 @pytest.mark.slow
 def test_quick_bench_writes_tables(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.bench", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "analysis.benchmarks.bench", "--quick", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch, runner
+from analysis.build import batch, runner
 
 BROWSER_DIR = Path(__file__).parent / "browser"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -16,9 +16,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from analysis import charts  # noqa: E402
-from analysis.geography import load_geography  # noqa: E402
-from analysis.standards import standard_for_year  # noqa: E402
+from analysis.charts import figures as charts  # noqa: E402
+from analysis.reference.geography import load_geography  # noqa: E402
+from analysis.reference.standards import standard_for_year  # noqa: E402
 
 YEARS = list(range(2016, 2025))
 FLOWS = {"start": 3300, "escaped": 620, "repoverty": 45, "new": 160, "other": -6, "end": 2879}

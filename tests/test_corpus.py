@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import io
-from analysis.errors import WorkbookError
-from analysis.validate import IntakeError
+from analysis.core.errors import WorkbookError
+from analysis.intake import io
+from analysis.intake.validate import IntakeError
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 with open(CORPUS / "expected.csv", encoding="utf-8", newline="") as _fh:

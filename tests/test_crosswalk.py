@@ -1,10 +1,10 @@
-"""Tests for analysis.crosswalk: new communes of 1 July 2025 back onto former districts."""
+"""Tests for analysis.reference.crosswalk: new communes of 1 July 2025 back onto former districts."""
 
 import pandas as pd
 import pytest
 
-from analysis.crosswalk import new_commune_shares, to_former_districts
-from analysis.geography import UnknownAreaError, load_geography
+from analysis.reference.crosswalk import new_commune_shares, to_former_districts
+from analysis.reference.geography import UnknownAreaError, load_geography
 
 
 def test_shares_sum_to_one_and_four_communes_split():

@@ -1,11 +1,12 @@
-"""Tests for analysis.datasets: every data file documented and checksummed; published figures
+"""Tests for analysis.bundled.datasets: every data file documented and checksummed; published figures
 carry their sources."""
 
 import shutil
 
 import pytest
 
-from analysis import datasets, paths
+from analysis.bundled import datasets
+from analysis.core import paths
 
 
 def test_every_data_file_is_in_the_manifest():

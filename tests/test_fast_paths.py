@@ -22,9 +22,10 @@ import pytest  # noqa: E402
 from test_charts import CHARTS, build  # noqa: E402
 from test_forecast import make_summary  # noqa: E402
 
-from analysis import charts, render  # noqa: E402
-from analysis import forecast as fc  # noqa: E402
-from analysis.geography import load_geography  # noqa: E402
+from analysis.build import render  # noqa: E402
+from analysis.charts import figures as charts
+from analysis.projection import forecast as fc  # noqa: E402
+from analysis.reference.geography import load_geography  # noqa: E402
 
 
 def _savefig_svg(fig) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import runner
+from analysis.build import runner
 
 pytestmark = pytest.mark.slow
 
@@ -294,7 +294,7 @@ def test_cli_refuses_locked_folder_without_traceback(reports, tmp_path):
     import subprocess
 
     folder, _, _ = reports
-    from analysis.batch import resolve_year
+    from analysis.build.batch import resolve_year
 
     year = resolve_year("latest")
     locked = folder.parents[1] / str(year) / "vi"

@@ -31,16 +31,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import schema
-from analysis.flows import (
+from analysis.compute.flows import (
     PanelError,
     combine_zones,
     derive_flows,
     roll_up,
     summarise_households,
 )
-from analysis.geography import load_geography
-from analysis.standards import all_indicators
+from analysis.reference import schema
+from analysis.reference.geography import load_geography
+from analysis.reference.standards import all_indicators
 
 A, B, U = "25309", "25310", "25308"
 P, N, X = "poor", "near_poor", "not_poor"

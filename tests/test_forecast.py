@@ -1,4 +1,4 @@
-"""Tests of analysis.forecast on small synthetic summaries (no bundled data needed).
+"""Tests of analysis.projection.forecast on small synthetic summaries (no bundled data needed).
 
 `make_summary` builds a seeded district x zone x year summary with a jump in the poor stock at
 2022 (the new standard); the other test modules import it from here.
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import forecast as fc
+from analysis.projection import forecast as fc
 
 DISTRICTS = {"688": 1.0, "691": 2.5, "693": 1.8, "696": 0.6}
 

@@ -1,10 +1,10 @@
-"""Tests for analysis.geography: reference data and tolerant name matching."""
+"""Tests for analysis.reference.geography: reference data and tolerant name matching."""
 
 import unicodedata
 
 import pytest
 
-from analysis.geography import UnknownAreaError, bare_key, fold, load_geography, slugify
+from analysis.reference.geography import UnknownAreaError, bare_key, fold, load_geography, slugify
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis import batch, render, report, runner, sections
-from analysis.errors import WorkbookError
+from analysis.build import batch, render, runner
+from analysis.core.errors import WorkbookError
+from analysis.report import context as report
+from analysis.report import sections
 
 EVIL = [
     "<script>alert(1)</script>",
@@ -121,7 +123,7 @@ def test_report_helpers_escape(displayed):
     class Fig:
         alt_text = EVIL[1] + EVIL[0]
 
-    import analysis.charts as charts
+    import analysis.charts.figures as charts
 
     original = charts.figure_to_svg
     charts.figure_to_svg = lambda fig: '<?xml version="1.0"?><svg><title>t</title></svg>'

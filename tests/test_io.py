@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from analysis import schema
-from analysis.io import header_key, read_any, read_households, read_summary, read_table
-from analysis.validate import IntakeError
+from analysis.intake.io import header_key, read_any, read_households, read_summary, read_table
+from analysis.intake.validate import IntakeError
+from analysis.reference import schema
 
 FIX = Path(__file__).parent / "fixtures" / "intake"
 GOOD, BAD = FIX / "good", FIX / "bad"
@@ -187,7 +187,7 @@ def test_header_key():
 
 
 def test_headers_are_unique_after_folding():
-    from analysis.validate import column_headers
+    from analysis.intake.validate import column_headers
 
     for table in ("summary", "household"):
         spec = column_headers(table)
@@ -196,8 +196,8 @@ def test_headers_are_unique_after_folding():
 
 
 def test_summary_schema_table_matches_schema_module():
-    from analysis.standards import load_standards
-    from analysis.validate import column_headers
+    from analysis.intake.validate import column_headers
+    from analysis.reference.standards import load_standards
 
     spec = column_headers("summary")
     assert list(spec["column"]) == schema.summary_columns()

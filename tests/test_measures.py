@@ -1,4 +1,4 @@
-"""Tests of analysis.measures against small examples computed by hand."""
+"""Tests of analysis.compute.measures against small examples computed by hand."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import measures as m
-from analysis.schema import summary_columns
-from analysis.standards import StandardError, classify, standard_for_year
+from analysis.compute import measures as m
+from analysis.reference.schema import summary_columns
+from analysis.reference.standards import StandardError, classify, standard_for_year
 
 
 def make_summary(*rows: dict) -> pd.DataFrame:

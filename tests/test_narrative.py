@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import narrative as nar
+from analysis.report import narrative as nar
 
 BASE = {
     "area_name": "Bù Đăng",

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import measures, national, standards
+from analysis.benchmarks import national
+from analysis.compute import measures
+from analysis.reference import standards
 
 YEAR = 2024
 N = 20_000

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.numbers import (
+from analysis.core.numbers import (
     NumberParseError,
     format_number,
     format_percent,

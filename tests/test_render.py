@@ -1,4 +1,4 @@
-"""Tests of report rendering (analysis.render) and the in-process engine (analysis.engine)."""
+"""Tests of report rendering (analysis.build.render) and the in-process engine (analysis.build.engine)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import render
+from analysis.build import render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -20,7 +20,7 @@ def executed():
     """The fixture report notebook executed in a forked child with the in-process engine."""
     import json
 
-    from analysis.runner import _execute_notebook
+    from analysis.build.runner import _execute_notebook
 
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -92,7 +92,9 @@ def test_png_outputs_become_data_uris_and_scripts_are_removed():
     ]  # fmt: skip
     headings = nbformat.v4.new_code_cell("h")
     headings.outputs = [
-        nbformat.v4.new_output("display_data", data={"text/html": "<h2>Mục một</h2><h2>Mục một</h2>"})
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": "<h2>Mục một</h2><h2>Mục một</h2>"}
+        )
     ]
     note = nbformat.v4.new_markdown_cell("## Analyst's question (notebook only)")
     nb.cells = [note, headings, cell]
@@ -159,7 +161,7 @@ def test_report_tables_collected_from_notebook(executed):
 
 
 def test_engine_refuses_to_run_outside_a_report_child(monkeypatch):
-    from analysis import engine
+    from analysis.build import engine
 
     monkeypatch.delenv(engine.CHILD_ENV, raising=False)
     monkeypatch.setattr(engine, "_SHELL", None)

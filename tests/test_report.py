@@ -1,13 +1,13 @@
-"""Tests for analysis.report: the numbers the report sections show, computed independently."""
+"""Tests for analysis.report.context: the numbers the report sections show, computed independently."""
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis import report
-from analysis.errors import WorkbookError
-from analysis.geography import UnknownAreaError
+from analysis.core.errors import WorkbookError
+from analysis.reference.geography import UnknownAreaError
+from analysis.report import context as report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "two_districts_summary.csv"
 

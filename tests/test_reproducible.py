@@ -16,7 +16,7 @@ import zlib
 
 import pytest
 
-from analysis import batch, render, runner
+from analysis.build import batch, render, runner
 
 pytestmark = pytest.mark.slow
 

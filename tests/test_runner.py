@@ -1,4 +1,4 @@
-"""Tests of the report batch runner (analysis.runner) with the fixture notebooks."""
+"""Tests of the report batch runner (analysis.build.runner) with the fixture notebooks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import runner
+from analysis.build import runner
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 REPORT_NB = FIXTURES / "report.ipynb"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import runner
+from analysis.build import runner
 
 pytest.importorskip("distributed")
 

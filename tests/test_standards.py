@@ -1,9 +1,9 @@
-"""Tests for analysis.standards: standards as data and the household classifier."""
+"""Tests for analysis.reference.standards: standards as data and the household classifier."""
 
 import pandas as pd
 import pytest
 
-from analysis.standards import (
+from analysis.reference.standards import (
     StandardError,
     all_indicators,
     classify,

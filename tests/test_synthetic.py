@@ -10,11 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import schema
-from analysis.flows import combine_zones, roll_up
-from analysis.geography import load_geography
-from analysis.standards import all_indicators, classify, standard_for_year
-from analysis.synthetic import build_summary, calibration_table, generate_panel, write_bundled
+from analysis.bundled.synthetic import (
+    build_summary,
+    calibration_table,
+    generate_panel,
+    write_bundled,
+)
+from analysis.compute.flows import combine_zones, roll_up
+from analysis.reference import schema
+from analysis.reference.geography import load_geography
+from analysis.reference.standards import all_indicators, classify, standard_for_year
 
 
 @pytest.fixture(scope="module")

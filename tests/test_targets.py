@@ -1,4 +1,4 @@
-"""Tests of analysis.targets: targets as data, allocation, status thresholds and status table."""
+"""Tests of analysis.projection.targets: targets as data, allocation, status thresholds and status table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_forecast import make_summary
 
-from analysis import targets as tg
+from analysis.projection import targets as tg
 
 
 def _targets(*rows) -> pd.DataFrame:

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis import schema
-from analysis.io import read_summary
-from analysis.standards import StandardError
-from analysis.template import template_columns, write_summary_template
-from analysis.validate import IntakeError
+from analysis.intake.io import read_summary
+from analysis.intake.template import template_columns, write_summary_template
+from analysis.intake.validate import IntakeError
+from analysis.reference import schema
+from analysis.reference.standards import StandardError
 
 HEADER_ROW = 4
 

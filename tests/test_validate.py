@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.io import read_households, read_summary
-from analysis.validate import (
+from analysis.intake.io import read_households, read_summary
+from analysis.intake.validate import (
     IntakeError,
     Problem,
     column_headers,

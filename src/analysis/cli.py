@@ -18,20 +18,20 @@ import sys
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from . import report
+    from analysis.report import context as report
 
     print(report.province_summary_text(year=args.year, lang=args.lang, data_source=args.data))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import main_validate
+    from analysis.intake.validate import main_validate
 
     return main_validate(args.files)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from .template import write_summary_template
+    from analysis.intake.template import write_summary_template
 
     write_summary_template(args.path, year=args.year, level=args.level, lang=args.lang)
     print(f"wrote {args.path}")
@@ -39,7 +39,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from . import datasets
+    from analysis.bundled import datasets
 
     if args.action == "ensure":
         made = datasets.ensure()
@@ -56,7 +56,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from . import backtest, report
+    from analysis.projection import backtest
+    from analysis.report import context as report
 
     summary = report.load_summary(args.data)
     table = backtest.backtest_table(summary, seed=args.seed)
@@ -65,13 +66,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from . import batch
+    from analysis.build import batch
 
     return batch.main(args)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from . import bench
+    from analysis.benchmarks import bench
 
     return bench.main(args)
 
@@ -125,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("bench", help="run the benchmarks (writes bench/results.md and .csv)")
-    from .bench import add_arguments
+    from analysis.benchmarks.bench import add_arguments
 
     add_arguments(p)
     p.set_defaults(func=_cmd_bench)
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a clear one-line message, never a deep traceback
-        from .errors import is_user_error
+        from analysis.core.errors import is_user_error
 
         if is_user_error(exc):
             print(f"error: {exc}", file=sys.stderr)

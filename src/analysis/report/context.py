@@ -1,0 +1,468 @@
+"""Load the data of one report and compute what its sections share.
+
+A report notebook is: imports, a ``parameters`` cell, ``ctx = report.load(...)``, then one call
+per section of `analysis.report.sections` (``sections.headline(ctx)``, ``sections.trends(ctx)``...).
+This module holds the loading (`load_data`, `load`, `ReportContext`), the facts every section
+uses (`facts`, `plan_facts`), and the heavier shared computations (target status, model weights,
+allocations, Alkire-Foster), cached per process so that the batch's warm process computes them
+once for all forked reports (`preload`).
+
+Data: the bundled synthetic dataset (commune-level summary plus household panel) unless
+``data_source`` names a summary or household file (CSV, Excel, Parquet), which is read and
+validated by `analysis.intake.io`. District-level summaries work too (no commune sections then).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.bundled import datasets
+from analysis.compute import flows, measures
+from analysis.core import paths
+from analysis.core.errors import WorkbookError
+from analysis.core.i18n import label
+from analysis.core.numbers import format_number, format_percent
+from analysis.reference.geography import Geography, load_geography
+from analysis.report import narrative
+
+PROVINCE = "province"
+SEED = 47  # seed of every simulation in a report (same data and seed, same report)
+STATUS_PATHS = 500  # simulated paths per model and area for target probabilities (±2.2 points)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class DataBundle:
+    """Everything read from one data source (cached per process; hashed by identity)."""
+
+    summary: pd.DataFrame  # all levels, zone rows and "all" rows
+    households: pd.DataFrame | None  # household panel, when the source has one
+    label: str  # file name as shown in reports
+    checksum: str
+    synthetic: bool
+    has_communes: bool
+
+
+def _source_path(data_source: str | None) -> Path | None:
+    return Path(data_source) if data_source else None
+
+
+@lru_cache(maxsize=4)
+def load_data(data_source: str | None = None) -> DataBundle:
+    """Read, validate and prepare a data source (the bundled synthetic data by default).
+
+    Parameters
+    ----------
+    data_source : str, optional
+        Path of a summary or household file; empty or None for the bundled data.
+
+    Returns
+    -------
+    DataBundle
+        The summary at every level (commune, district, province), each with its urban and
+        rural rows and combined ``zone == "all"`` rows.
+    """
+    geo = load_geography()
+    path = _source_path(data_source)
+    households = None
+    if path is None:
+        summary_path = paths.default_summary()
+        base = _read_bundled_summary(summary_path)
+        hh_path = paths.default_households()
+        households = pd.read_parquet(hh_path) if hh_path.exists() else None
+        label_, checksum = f"data/synthetic/{summary_path.name}", datasets.sha256(summary_path)
+    else:
+        from analysis.intake import io
+
+        frame, kind = io.read_any(path, geography=geo)
+        if kind == "households":
+            households = frame
+            base = flows.summarise_households(frame, geo)
+        else:
+            base = frame
+        label_, checksum = path.name, datasets.sha256(path)
+    synthetic = bool(base["synthetic"].astype(bool).any()) if "synthetic" in base else False
+    summary = _all_levels(base, geo)
+    return DataBundle(
+        summary=summary,
+        households=households,
+        label=label_,
+        checksum=checksum[:16],
+        synthetic=synthetic,
+        has_communes=bool((base["area_level"] == "commune").any()),
+    )
+
+
+def _read_bundled_summary(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype={"area_code": str, "area_level": str, "zone": str})
+    for col in ("especially_difficult", "synthetic"):
+        if col in frame:
+            frame[col] = frame[col].astype(str).str.lower().eq("true")
+    return frame
+
+
+def _all_levels(base: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    """Commune, district and province rows, each by zone and for both zones together."""
+    parts = []
+    communes = base[base["area_level"] == "commune"]
+    districts = base[base["area_level"] == "district"]
+    if len(communes):
+        parts.append(communes)
+        districts = pd.concat([districts, flows.roll_up(communes, geo, "district")])
+    parts.append(districts)
+    province = _sum_districts(districts, geo)
+    parts.append(province)
+    frame = pd.concat(parts, ignore_index=True)
+    frame = flows.combine_zones(frame, append=True)
+    frame["area_code"] = frame["area_code"].astype(str)
+    return frame.reset_index(drop=True)
+
+
+def _sum_districts(districts: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    """Province rows as sums of district rows, a missing value anywhere making the sum missing."""
+    counts = [
+        c
+        for c in districts.columns
+        if c not in ("year", "area_code", "area_level", "zone", "synthetic")
+        and pd.api.types.is_numeric_dtype(districts[c])
+    ]
+    keys = ["year", "zone"]
+    grouped = districts.groupby(keys)
+    sums = grouped[counts].sum(min_count=1)
+    gaps = districts[counts].isna().groupby([districts[k] for k in keys]).any()
+    sums = sums.mask(gaps)
+    out = sums.reset_index()
+    out["area_code"] = str(geo.province["province_code"])
+    out["area_level"] = PROVINCE
+    out["synthetic"] = grouped["synthetic"].any().to_numpy() if "synthetic" in districts else False
+    return out[[c for c in districts.columns if c in out.columns]]
+
+
+def preload() -> None:
+    """Prepare the shared work once in the warm report process, before it forks the reports.
+
+    Loads the data (``BPWB_DATA_SOURCE``, else the bundled data) and, for the review year
+    ``BPWB_YEAR`` (default: latest), computes what every report needs (the backtest's model
+    weights, the district allocations of the targets, the Alkire-Foster decomposition), so each
+    forked report reuses them instead of recomputing.
+    """
+    ctx = load(
+        PROVINCE,
+        int(os.environ.get("BPWB_YEAR") or 0),
+        "vi",
+        os.environ.get("BPWB_DATA_SOURCE") or "",
+    )
+    model_weights(ctx.data, ctx.year)
+    _allocations(ctx.data, ctx.year)
+    af_by_district(ctx.data, ctx.year, ctx.min_households)
+
+
+def load_summary(data_source: str | None = None) -> pd.DataFrame:
+    """The summary table of a data source at every level (see `load_data`)."""
+    return load_data(data_source or None).summary
+
+
+@dataclass
+class ReportContext:
+    """One report's parameters and data, passed to every section function."""
+
+    area_code: str
+    level: str  # "district" or "province"
+    area_name: str
+    year: int
+    lang: str
+    min_households: int
+    data: DataBundle
+    geography: Geography
+    geojson: str = ""
+    params: dict = field(default_factory=dict)
+    started: dt.datetime = field(default_factory=lambda: _now())
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.data.summary
+
+    @property
+    def source(self) -> str:
+        """Source line text for charts."""
+        return label("source.data", self.lang, file=self.data.label)
+
+    def rows(self, level: str | None = None, zone: str = "all") -> pd.DataFrame:
+        """Summary rows of this report's area (or of every area of ``level``), one zone."""
+        s = self.summary
+        s = s[s["zone"] == zone]
+        if level is None:
+            return s[s["area_code"] == self.area_code].sort_values("year")
+        return s[s["area_level"] == level]
+
+
+def _now() -> dt.datetime:
+    """Run time; ``SOURCE_DATE_EPOCH`` fixes it for reproducible reports."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def load(
+    area: str = PROVINCE,
+    year: int = 0,
+    lang: str = "vi",
+    data_source: str = "",
+    min_households: int = 50,
+    geojson: str = "",
+) -> ReportContext:
+    """Load the data of one report.
+
+    Parameters
+    ----------
+    area : str
+        ``"province"`` or a district name or code (any spelling `Geography.resolve_district`
+        accepts).
+    year : int
+        Review year; 0 means the latest year in the data.
+    lang : {"vi", "en"}
+    data_source : str
+        Data file; empty for the bundled synthetic dataset.
+    min_households : int
+        Rates on fewer households are flagged and not shown.
+    geojson : str
+        Optional district boundaries for a real choropleth.
+
+    Returns
+    -------
+    ReportContext
+    """
+    if lang not in ("vi", "en"):
+        raise WorkbookError(f"lang must be 'vi' or 'en', not {lang!r}")
+    geo = load_geography()
+    data = load_data(data_source or None)
+    years = sorted(int(y) for y in data.summary["year"].unique())
+    year = int(year) or years[-1]
+    if year not in years:
+        raise WorkbookError(f"review year {year} is not in the data (years {years[0]}-{years[-1]})")
+    if str(area).strip().lower() in (PROVINCE, str(geo.province["province_code"])):
+        code, level = str(geo.province["province_code"]), PROVINCE
+        name = geo.province["bare_name"]
+    else:
+        code, level = geo.resolve_district(area), "district"
+        name = geo.district_name(code)
+    return ReportContext(
+        area_code=code,
+        level=level,
+        area_name=name,
+        year=year,
+        lang=lang,
+        min_households=int(min_households),
+        data=data,
+        geography=geo,
+        geojson=geojson,
+        params={
+            "area": area,
+            "year": year,
+            "lang": lang,
+            "data_source": data_source,
+            "min_households": min_households,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Shared computations (cached per process; the warm report process fills them once)
+# --------------------------------------------------------------------------------------------
+
+
+def shown_rates(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rates of summary rows with small counts blanked (the report's ``min_households``)."""
+    out = measures.rates(frame, ctx.min_households)
+    return measures.suppress_small(out)
+
+
+def _value(row, col):
+    v = row.get(col)
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def facts(ctx: ReportContext) -> dict:
+    """The headline facts of the report's area and year (numbers used by text and boxes)."""
+    rows = ctx.rows()
+    rates = shown_rates(ctx, rows).set_index("year")
+    chg = measures.changes(rows, ctx.min_households).set_index(rows["year"].to_numpy())
+    now = rows[rows["year"] == ctx.year].iloc[0]
+    prev_year = ctx.year - 1 if (ctx.year - 1) in rates.index else None
+    r = rates.loc[ctx.year]
+    out = {
+        "area_name": ctx.area_name,
+        "year": ctx.year,
+        "prev_year": prev_year,
+        "comparable": bool(chg.loc[ctx.year, "comparable"]) if prev_year else False,
+        "poor": _value(now, "poor_end"),
+        "rate": _value(r, "poverty_rate"),
+        "near_poor": _value(now, "near_poor_end"),
+        "near_rate": _value(r, "near_poverty_rate"),
+        "em_poor": _value(now, "em_poor_end"),
+        "em_rate": _value(r, "em_poverty_rate"),
+        "non_em_rate": _value(r, "non_em_poverty_rate"),
+        "em_share_of_poor": _value(r, "em_share_of_poor"),
+        "escaped": _value(now, "poor_escaped"),
+        "repoverty": _value(now, "poor_repoverty"),
+        "new": _value(now, "poor_new"),
+        "other": _value(now, "poor_other"),
+        "start": _value(now, "poor_start"),
+        "end": _value(now, "poor_end"),
+        "total": _value(now, "total_households"),
+        "reduction": _value(now, "poor_start") - _value(now, "poor_end")
+        if _value(now, "poor_start") is not None
+        else None,
+        "em_reduction": _value(now, "em_poor_start") - _value(now, "em_poor_end")
+        if _value(now, "em_poor_start") is not None
+        else None,
+    }
+    if prev_year:
+        p = rows[rows["year"] == prev_year].iloc[0]
+        out["prev_poor"] = _value(p, "poor_end")
+        out["prev_rate"] = _value(rates.loc[prev_year], "poverty_rate")
+    out.update(plan_facts(ctx))
+    return out
+
+
+def plan_facts(ctx: ReportContext) -> dict:
+    """This year's T1 target for the area (allocated for a district) and how far it was met."""
+    table, alloc = _allocations(ctx.data, ctx.year)
+    t1 = table[table["target_id"] == "T1"].iloc[0]
+    if not (int(t1["first_year"]) <= ctx.year <= int(t1["last_year"])):
+        return {}
+    if ctx.level == PROVINCE:
+        return {"year_target": float(t1["value_low"]), "year_target_source": "Plan 47-KH/TU"}
+    row = alloc[(alloc["area_code"] == ctx.area_code) & (alloc["target_id"] == "T1")]
+    if row.empty:
+        return {}
+    return {
+        "year_target": float(row.iloc[0]["value_low"]),
+        "year_target_source": str(row.iloc[0]["allocation_source"]),
+    }
+
+
+@lru_cache(maxsize=8)
+def _allocations(data: DataBundle, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The targets table and this year's district allocations (computed once per process)."""
+    from analysis.projection import targets
+
+    table = targets.load_targets()
+    return table, targets.allocate(table, data.summary[data.summary["zone"] == "all"], year)
+
+
+HEADLINE_KEYS = [
+    "area_name",
+    "year",
+    "prev_year",
+    "comparable",
+    "poor",
+    "rate",
+    "prev_poor",
+    "prev_rate",
+    "near_poor",
+    "near_rate",
+]
+
+
+def pick(f: dict, keys: list[str]) -> dict:
+    return {k: f.get(k) for k in keys}
+
+
+@lru_cache(maxsize=8)
+def af_by_district(data: DataBundle, year: int, min_households: int):
+    """Alkire-Foster for the province decomposed by district (computed once per process)."""
+    if data.households is None:
+        return None
+    year_hh = data.households[data.households["year"] == year]
+    if year_hh.empty:
+        return None
+    return measures.alkire_foster(
+        year_hh, year=year, by="district_code", min_households=min_households
+    )
+
+
+def district_rates(ctx: ReportContext) -> pd.DataFrame:
+    s = ctx.summary
+    rows = s[(s["area_level"] == "district") & (s["zone"] == "all") & (s["year"] == ctx.year)]
+    rates = measures.rates(rows, ctx.min_households)
+    names = ctx.geography.districts.set_index("district_code")["bare_name"]
+    return pd.DataFrame(
+        {
+            "code": rows["area_code"].to_numpy(),
+            "district": rows["area_code"].map(names).to_numpy(),
+            "rate": rates["poverty_rate"].to_numpy(float),
+            "poor": rows["poor_end"].to_numpy(float),
+            "total": rows["total_households"].to_numpy(float),
+        }
+    ).sort_values("rate", ascending=False, ignore_index=True)
+
+
+def province_summary_text(year: int | None = None, lang: str = "vi", data_source=None) -> str:
+    """Plain-text province summary of a review year (the ``summary`` command)."""
+    ctx = load(PROVINCE, year or 0, lang, data_source or "")
+    f = facts(ctx)
+    lines = [
+        label("report.province_title", lang, province=ctx.area_name) + f" — {ctx.year}",
+        "",
+        narrative.headline_paragraph(pick(f, HEADLINE_KEYS), lang),
+        "",
+    ]
+    d = district_rates(ctx)
+    width = max(len(n) for n in d["district"])
+    lines.append(
+        f"{label('table.district', lang):<{width}}  {label('table.poor', lang):>14}  "
+        f"{label('table.poverty_rate', lang):>18}"
+    )
+    for r in d.itertuples():
+        lines.append(
+            f"{r.district:<{width}}  {format_number(r.poor, lang):>14}  "
+            f"{format_percent(r.rate, lang):>18}"
+        )
+    if ctx.data.synthetic:
+        lines += ["", label("report.synthetic_banner", lang)]
+    return "\n".join(lines)
+
+
+def zone_rows(ctx: ReportContext) -> pd.DataFrame:
+    """Summary rows by zone (forecast and targets sum the zones themselves)."""
+    return ctx.summary[ctx.summary["zone"] != "all"]
+
+
+def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
+    """Target status of some areas (cached per process).
+
+    Each area's rows do not depend on which other areas are computed with it
+    (`targets.target_status` seeds every area on its own), so a district report computes only
+    its own district, in its own report process, in parallel with the others.
+    """
+    return _cached_status(ctx.data, ctx.year, tuple(codes))
+
+
+@lru_cache(maxsize=8)
+def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.DataFrame:
+    from analysis.projection import targets
+
+    rows = data.summary[data.summary["zone"] != "all"]
+    return targets.target_status(
+        rows, year, area_codes=list(codes), seed=SEED, weights=model_weights(data, year),
+        n_paths=STATUS_PATHS,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def model_weights(data: DataBundle, year: int) -> dict:
+    """Model weights for the combined projection: inverse backtest MAE (see analysis.projection.backtest)."""
+    from analysis.projection import backtest
+
+    rows = data.summary[(data.summary["zone"] != "all") & (data.summary["year"] <= year)]
+    return backtest.model_weights(backtest.backtest_table(rows, seed=SEED))
