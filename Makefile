@@ -6,5 +6,5 @@ test: ; ./run.sh test
 test-fast: ; ./run.sh test -m "not slow"
 bench: ; ./run.sh bench
 lab: ; ./run.sh lab
-lint: ; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint: ; ./run.sh lint
 format: ; .venv/bin/ruff format . && .venv/bin/ruff check --fix .

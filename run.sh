@@ -2,6 +2,7 @@
 # One entry point for newcomers and CI. Each command sets everything up first (idempotent):
 #   ./run.sh reports [ARGS]  all reports for the bundled dataset (the main job)
 #   ./run.sh test [ARGS]     the test suite (what CI runs)
+#   ./run.sh lint            ruff check, ruff format --check, import contracts (CI runs it first)
 #   ./run.sh bench           the benchmarks (writes bench/results.md and .csv)
 #   ./run.sh lab             JupyterLab on notebooks/explore.ipynb
 #   ./run.sh setup           only the set-up
@@ -67,7 +68,11 @@ case "$cmd" in
   setup) setup ;;
   reports) setup; exec "$PY" -m analysis report "$@" ;;
   test) setup; setup_browser_test; exec "$PY" -m pytest "$@" ;;
+  lint) setup_python
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
+    "$VENV/bin/lint-imports" ;;
   bench) setup; exec "$PY" -m analysis bench "$@" ;;
   lab) setup; exec "$VENV/bin/jupyter" lab notebooks/explore.ipynb "$@" ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
 esac

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from analysis.build import batch, render, runner
 from analysis.core.errors import WorkbookError
 from analysis.report import context as report
-from analysis.report import sections
+from analysis.report import sections, tables
 
 EVIL = [
     "<script>alert(1)</script>",
@@ -96,11 +96,11 @@ def _html_of(shown) -> str:
 
 def test_report_table_escapes_cells_headers_index_and_caption(displayed):
     df = pd.DataFrame({EVIL[0]: EVIL[:3], "n": [1, 2, 3]}, index=EVIL[3:6])
-    render.report_table(df, EVIL[1], caption=EVIL[4])
+    tables.report_table(df, EVIL[1], caption=EVIL[4])
     assert_inert(_html_of(displayed), *EVIL)
     # a Styler is the caller's markup (it escapes with .format(escape="html")); whatever it
     # holds, the report page built from it is inert
-    render.report_table(df.style, "styled", caption=EVIL[0])
+    tables.report_table(df.style, "styled", caption=EVIL[0])
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data=displayed[-1])]
@@ -270,7 +270,7 @@ def test_xlsx_cells_never_become_formulas():
 
 def test_notebook_tables_survive_round_trip_neutralised(displayed):
     df = pd.DataFrame({"x": FORMULAS})
-    render.report_table(df, "t")
+    tables.report_table(df, "t")
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data=displayed[0])]

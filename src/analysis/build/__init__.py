@@ -1,1 +1,7 @@
-"""build."""
+"""Build: turning notebooks into reports. Jobs and their parameters, the cache key and manifest,
+atomic file writes, the process pool that forks one warm process per report, the in-process
+notebook engine, HTML/PDF/xlsx rendering, the index page, the Dask executor, and the batch
+runner: the only writer of `reports/`.
+
+May import: every stage below it (`core` to `report`); never the CLI or the benchmarks.
+"""

@@ -1,4 +1,4 @@
-"""The ``report`` command: which reports to build, then `analysis.runner.run_batch` builds them.
+"""The ``report`` command: which reports to build, then `analysis.build.runner.run_batch` builds them.
 
 ``--areas all`` is the province overview (slug ``province``) plus one report per district of the
 reference geography (slug = the district's ASCII slug); names and codes in any spelling that
@@ -39,7 +39,7 @@ def plan_jobs(
 
     Returns
     -------
-    list of analysis.runner.ReportJob
+    list of analysis.build.runner.ReportJob
         The province overview first, then districts in code order.
     """
     from analysis.build.runner import ReportJob

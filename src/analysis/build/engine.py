@@ -271,7 +271,7 @@ def get_shell(allow_unisolated: bool = False) -> tuple[NotebookShell, _Sink]:
     if not allow_unisolated and os.environ.get(CHILD_ENV) != str(os.getpid()):
         raise RuntimeError(
             f"the {ENGINE_NAME!r} engine runs only in a forked report child "
-            "(use analysis.runner.run_batch, or engine='kernel')"
+            "(use analysis.build.runner.run_batch, or engine='kernel')"
         )
     if InteractiveShell.initialized() and not isinstance(
         InteractiveShell.instance(), NotebookShell

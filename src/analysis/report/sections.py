@@ -1,7 +1,7 @@
 """The sections of the district report and the province overview, one function each.
 
 Each section displays its own heading in the report's language, its chart(s) as inline SVG with
-a text alternative, its table(s) through `analysis.render.report_table` (so they also go to the
+a text alternative, its table(s) through `analysis.report.tables.report_table` (so they also go to the
 Excel file), and its notes. Markdown cells of the notebook are the analyst's questions; the
 exported report shows only these outputs.
 """
@@ -81,7 +81,7 @@ def _table(
     ``row_kinds`` = (columns, kind per row) formats those columns row by row instead, for tables
     whose rows hold different units (households, percentages, points).
     """
-    from analysis.build.render import report_table
+    from analysis.report.tables import report_table
 
     headers = {c: label(f"col.{c}", ctx.lang) for c in df.columns}
     shown = df.reset_index(drop=True).rename(columns=headers)
