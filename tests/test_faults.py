@@ -64,7 +64,7 @@ def _running_child(folder: Path, slug: str, timeout: float = 60.0) -> int:
     """Pid of the report process of ``slug`` once it runs (its log is being written)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for tmp in folder.glob(f".{slug}.log.*{runner._TMP_SUFFIX}"):
+        for tmp in folder.glob(f".{slug}.log.*{runner.TMP_SUFFIX}"):
             pid = int(tmp.name.split(".")[-2])
             time.sleep(0.3)  # well inside the notebook now
             return pid

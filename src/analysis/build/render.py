@@ -711,18 +711,9 @@ def html_to_pdf(
         rendered.metadata.created = rendered.metadata.modified = stamp
     pdf = rendered.write_pdf()
     if path is not None:
-        import os
-        import tempfile
+        from analysis.build.files import atomic_write
 
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pdf)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(Path(path), pdf)
     return pdf
 
 

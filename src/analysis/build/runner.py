@@ -84,7 +84,6 @@ import select
 import signal
 import socket
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -94,6 +93,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import __version__
+from analysis.build.files import TMP_SUFFIX, atomic_write, tmp_name
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
 
@@ -106,7 +106,6 @@ LOCK_NAME = ".lock"
 # \Z, not $ (which also matches before a final newline); a name, never a path, at most 100 chars
 _SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}\Z")
 _RESERVED_SLUGS = {"index", "manifest"}  # index.html is the folder's index page
-_TMP_SUFFIX = ".tmp"
 CHILD_ENV = "BPWB_REPORT_CHILD"  # same as analysis.engine.CHILD_ENV (not imported: it is heavy)
 
 
@@ -253,36 +252,6 @@ class BatchResult:
 
 
 # -- atomic files and the folder lock ------------------------------------------------------------
-def _tmp_name(target: Path, tag: str | int | None = None) -> Path:
-    tag = os.getpid() if tag is None else tag
-    return target.with_name(f".{target.name}.{tag}{_TMP_SUFFIX}")
-
-
-def atomic_write(target: Path, data: bytes | str) -> None:
-    """Write a file under a temporary name in the same folder, then rename it into place.
-
-    Parameters
-    ----------
-    target : Path
-        Final path.
-    data : bytes or str
-        Content (str is written as UTF-8).
-    """
-    target = Path(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TMP_SUFFIX, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 class FolderLock:
     """Exclusive lock of a reports folder (``flock`` on ``<folder>/.lock``).
 
@@ -870,9 +839,9 @@ def _discard_outputs(
             (out_dir / f"{slug}.{fmt}").unlink()
     log_target = out_dir / f"{slug}.log"
     salvaged = False
-    for tmp in sorted(out_dir.glob(f".{slug}.*{_TMP_SUFFIX}")):
+    for tmp in sorted(out_dir.glob(f".{slug}.*{TMP_SUFFIX}")):
         is_log = tmp.name.startswith(f".{slug}.log.")
-        if why is not None and is_log and (pid is None or tmp == _tmp_name(log_target, pid)):
+        if why is not None and is_log and (pid is None or tmp == tmp_name(log_target, pid)):
             with contextlib.suppress(OSError):
                 with open(tmp, "a", encoding="utf-8") as fh:
                     fh.write(f"\n--- failed: {why}\n")
@@ -952,7 +921,7 @@ def _warm_dask_worker(engine: str, modules: Sequence[str], env: dict[str, str]) 
 
 def _child_process(spec: dict, t_fork: float, log_target: Path) -> dict:
     """Child side of `run_job`: route all output to the log, run, rename the log into place."""
-    log_tmp = _tmp_name(log_target)
+    log_tmp = tmp_name(log_target)
     fd = os.open(log_tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -987,7 +956,7 @@ def _child_process(spec: dict, t_fork: float, log_target: Path) -> dict:
 
 def _salvage_log(pid: int, log_target: Path, why: str) -> None:
     """Keep the partial log of a child that died, with the reason appended."""
-    tmp = _tmp_name(log_target, pid)
+    tmp = tmp_name(log_target, pid)
     if not tmp.exists():
         return
     with open(tmp, "a", encoding="utf-8") as fh:
