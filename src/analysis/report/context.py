@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.bundled import datasets
-from analysis.compute import flows, measures
+from analysis.compute import area_rates, deprivation, flows
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
 from analysis.core.i18n import label
@@ -282,8 +282,8 @@ def load(
 
 def shown_rates(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
     """Rates of summary rows with small counts blanked (the report's ``min_households``)."""
-    out = measures.rates(frame, ctx.min_households)
-    return measures.suppress_small(out)
+    out = area_rates.rates(frame, ctx.min_households)
+    return area_rates.suppress_small(out)
 
 
 def _value(row, col):
@@ -295,7 +295,7 @@ def facts(ctx: ReportContext) -> dict:
     """The headline facts of the report's area and year (numbers used by text and boxes)."""
     rows = ctx.rows()
     rates = shown_rates(ctx, rows).set_index("year")
-    chg = measures.changes(rows, ctx.min_households).set_index(rows["year"].to_numpy())
+    chg = area_rates.changes(rows, ctx.min_households).set_index(rows["year"].to_numpy())
     now = rows[rows["year"] == ctx.year].iloc[0]
     prev_year = ctx.year - 1 if (ctx.year - 1) in rates.index else None
     r = rates.loc[ctx.year]
@@ -386,7 +386,7 @@ def af_by_district(data: DataBundle, year: int, min_households: int):
     year_hh = data.households[data.households["year"] == year]
     if year_hh.empty:
         return None
-    return measures.alkire_foster(
+    return deprivation.alkire_foster(
         year_hh, year=year, by="district_code", min_households=min_households
     )
 
@@ -394,7 +394,7 @@ def af_by_district(data: DataBundle, year: int, min_households: int):
 def district_rates(ctx: ReportContext) -> pd.DataFrame:
     s = ctx.summary
     rows = s[(s["area_level"] == "district") & (s["zone"] == "all") & (s["year"] == ctx.year)]
-    rates = measures.rates(rows, ctx.min_households)
+    rates = area_rates.rates(rows, ctx.min_households)
     names = ctx.geography.districts.set_index("district_code")["bare_name"]
     return pd.DataFrame(
         {
