@@ -487,6 +487,8 @@ def alkire_foster(
     StandardError
         A year outside every standard.
     """
+    # Long mostly through its docstring (the definitions); the body is the method's steps in
+    # order: select records, check parameters, identify the poor, aggregate, decompose.
     require_columns(households, [], "alkire_foster")
     mh = check_min_households(min_households)
     frame, year = _af_records(households, year)
