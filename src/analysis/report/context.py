@@ -442,7 +442,7 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
     """Target status of some areas (cached per process).
 
     Each area's rows do not depend on which other areas are computed with it
-    (`targets.target_status` seeds every area on its own), so a district report computes only
+    (`status.target_status` seeds every area on its own), so a district report computes only
     its own district, in its own report process, in parallel with the others.
     """
     return _cached_status(ctx.data, ctx.year, tuple(codes))
@@ -450,10 +450,10 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.DataFrame:
-    from analysis.projection import targets
+    from analysis.projection import status
 
     rows = data.summary[data.summary["zone"] != "all"]
-    return targets.target_status(
+    return status.target_status(
         rows, year, area_codes=list(codes), seed=SEED, weights=model_weights(data, year),
         n_paths=STATUS_PATHS,
     )  # fmt: skip

@@ -645,7 +645,8 @@ def data_note(ctx: ReportContext) -> None:
 def projections(ctx: ReportContext) -> None:
     """Projections to 2025 and 2030 with 80% and 95% bands, the target and the standard changes
     marked, and the status of each target with a sentence per target."""
-    from analysis.projection import forecast
+    from analysis.projection.combine import project
+    from analysis.projection.context import indicator_series
 
     _heading(ctx, "report.section.targets")
     code = "province" if ctx.level == PROVINCE else ctx.area_code
@@ -653,8 +654,8 @@ def projections(ctx: ReportContext) -> None:
     rows = rows[rows["year"] <= ctx.year]
     targets_by_indicator = {"poor_households": _t1_level_2025(ctx, rows)}
     for indicator in ("poor_households", "poverty_rate_pct"):
-        history = forecast.indicator_series(rows, code, indicator)[["year", "value"]].dropna()
-        proj = forecast.project(
+        history = indicator_series(rows, code, indicator)[["year", "value"]].dropna()
+        proj = project(
             rows, code, indicator, horizon=2030, seed=SEED,
             weights=model_weights(ctx.data, ctx.year),
         )  # fmt: skip
