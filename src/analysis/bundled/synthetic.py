@@ -42,7 +42,6 @@ from analysis.reference.standards import (
     POOR,
     all_indicators,
     classify,
-    standard_for_year,
 )
 
 DEFAULT_SEED = 47
@@ -670,11 +669,3 @@ def calibration_table(summary: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def standards_note(years=DEFAULT_YEARS) -> str:
-    """One line naming the standard of each run of years (for captions)."""
-    spans: dict[str, list[int]] = {}
-    for y in years:
-        spans.setdefault(standard_for_year(y).legal_ref, []).append(int(y))
-    return "; ".join(f"{ref}: {min(v)}-{max(v)}" for ref, v in spans.items())
