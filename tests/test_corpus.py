@@ -1,4 +1,4 @@
-"""The corpus of bad and awkward input files: each one's exact outcome with `io.read_any`.
+"""The corpus of bad and awkward input files: each one's exact outcome with `read_any`.
 
 Files and expectations: tests/fixtures/corpus/ (made by make_corpus.py) and its expected.csv:
 
@@ -19,15 +19,15 @@ import pandas as pd
 import pytest
 
 from analysis.core.errors import WorkbookError
-from analysis.intake import io
-from analysis.intake.validate import IntakeError
+from analysis.intake.load import read_any
+from analysis.intake.problems import IntakeError
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 with open(CORPUS / "expected.csv", encoding="utf-8", newline="") as _fh:
     CASES = list(csv.DictReader(_fh))
 
 #: Words of a fix: every problem message says what to do. "the file is empty" is the one message
-#: that is its own fix (and is pinned by tests/test_io.py).
+#: that is its own fix (and is pinned by tests/test_readers.py).
 FIX = re.compile(
     r"\b(check|write|fill|correct|save|open|delete|remove|add|leave|give|type|put|export|copy|"
     r"keep|record|format)\b"
@@ -60,7 +60,7 @@ def test_corpus_file(case):
     path = CORPUS / case["file"]
     sheet = case["sheet"] or None
     if case["outcome"] == "ok":
-        frame, kind = io.read_any(path, sheet=sheet)
+        frame, kind = read_any(path, sheet=sheet)
         assert kind == case["kind"]
         assert len(frame) == int(case["rows"])
         column, position, expected = re.fullmatch(r"(\w+)\[(\d+)\]=(.*)", case["check"]).groups()
@@ -71,7 +71,7 @@ def test_corpus_file(case):
 
     assert case["outcome"] == "error"
     try:
-        io.read_any(path, sheet=sheet)
+        read_any(path, sheet=sheet)
     except IntakeError as err:
         error: Exception = err
         problems = err.problems
@@ -101,24 +101,24 @@ def test_folder_and_unreadable_paths_are_intake_errors(tmp_path):
     folder = tmp_path / "data.csv"
     folder.mkdir()
     with pytest.raises(IntakeError, match="is a folder, not a file"):
-        io.read_any(folder)
+        read_any(folder)
     with pytest.raises(IntakeError, match="there is no file"):
-        io.read_any(tmp_path / "missing.xlsx")
+        read_any(tmp_path / "missing.xlsx")
     sub = tmp_path / "sub.xlsx"
     sub.mkdir()
     with pytest.raises(IntakeError):
-        io.read_any(sub)
+        read_any(sub)
 
 
 def test_rejected_file_changes_nothing_for_the_next_read():
     """A refused file leaves no state behind: a good file read afterwards is unaffected."""
     good = CORPUS / "summary_cp1258.csv"
-    before, _ = io.read_any(good)
+    before, _ = read_any(good)
     for case in CASES:
         if case["outcome"] == "error":
             with pytest.raises(IntakeError):
-                io.read_any(CORPUS / case["file"], sheet=case["sheet"] or None)
-    after, _ = io.read_any(good)
+                read_any(CORPUS / case["file"], sheet=case["sheet"] or None)
+    after, _ = read_any(good)
     pd.testing.assert_frame_equal(before, after)
     assert before.attrs == after.attrs
 

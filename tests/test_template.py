@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.intake.io import read_summary
+from analysis.intake.problems import IntakeError
+from analysis.intake.summary import read_summary
 from analysis.intake.template import template_columns, write_summary_template
-from analysis.intake.validate import IntakeError
 from analysis.reference import schema
 from analysis.reference.standards import StandardError
 

@@ -11,15 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.intake.io import read_households, read_summary
-from analysis.intake.validate import (
-    IntakeError,
-    Problem,
-    column_headers,
-    main_validate,
-    validate_households,
-    validate_summary,
-)
+from analysis.intake.headers import column_headers
+from analysis.intake.households import read_households
+from analysis.intake.problems import IntakeError, Problem
+from analysis.intake.summary import read_summary
+from analysis.intake.validate import validate_households, validate_summary
 
 BAD = Path(__file__).parent / "fixtures" / "intake" / "bad"
 GOOD = Path(__file__).parent / "fixtures" / "intake" / "good"
@@ -199,28 +195,6 @@ def test_multi_error_file_reports_everything_at_once():
     assert "difference +1" in problems[3].message
 
 
-def test_intake_error_text_lists_every_problem():
-    with pytest.raises(IntakeError) as info:
-        read_summary(BAD / "multi_error.csv")
-    lines = str(info.value).splitlines()
-    assert lines[0].startswith("5 problems in multi_error.csv; nothing was loaded")
-    assert len(lines) == 6
-    assert lines[1] == (
-        "  - multi_error.csv, row 2, column 'poor_end' (Hộ nghèo cuối năm): 3.120 poor households "
-        "is more than the 2.900 households in total; check the two cells"
-    )
-
-
-def test_problem_str():
-    p = Problem("summary.xlsx", 7, "poor_end", "3.120 poor households is more than the 2.900")
-    assert str(p) == (
-        "summary.xlsx, row 7, column 'poor_end' (Hộ nghèo cuối năm): "
-        "3.120 poor households is more than the 2.900"
-    )
-    assert str(Problem("a.csv", None, None, "the file is empty")) == "a.csv: the file is empty"
-    assert str(Problem("a.csv", 3, None, "x")) == "a.csv, row 3: x"
-
-
 # -- households --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "row", "column", "match"),
@@ -326,20 +300,3 @@ def test_every_rule_message_names_a_known_column():
             read_summary(BAD / name)
         except IntakeError as err:
             assert all(p.column is None or p.column in columns for p in err.problems), name
-
-
-# -- command -----------------------------------------------------------------------------------
-def test_main_validate(capsys):
-    code = main_validate([str(GOOD / "summary_vi.csv"), str(GOOD / "households_vi.csv")])
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "OK: 3 rows (summary)" in out
-    assert "OK: 4 rows (households)" in out
-    assert "note: row 5 is a total row" in out
-
-
-def test_main_validate_failure(capsys):
-    code = main_validate([str(GOOD / "summary_vi.csv"), str(BAD / "flow_poor.csv")])
-    out = capsys.readouterr().out
-    assert code == 1
-    assert "flow_poor.csv, row 3, column 'poor_end' (Hộ nghèo cuối năm): end of year is 951" in out

@@ -25,7 +25,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.intake.validate import main_validate
+    from analysis.intake.load import main_validate
 
     return main_validate(args.files)
 

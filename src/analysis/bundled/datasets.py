@@ -116,11 +116,6 @@ def record(path: str | Path, **fields: str) -> None:
     manifest.sort_values("path").to_csv(paths.manifest_path(), index=False, lineterminator="\n")
 
 
-def file_checksum_for(path: str | Path) -> str:
-    """Checksum of a data file as reports quote it (first 16 hex digits)."""
-    return sha256(path)[:16]
-
-
 def load_published(scope: str | None = None) -> pd.DataFrame:
     """Real published figures with their sources (``data/published/published-figures.csv``).
 

@@ -165,15 +165,6 @@ def is_indicator(code: str) -> bool:
     return any(r["indicator"] == code for r in _indicators(str(paths.standards_dir())))
 
 
-def indicator_dimension(code: str) -> str:
-    """Dimension code of an indicator (``"health_insurance"`` -> ``"health"``)."""
-    code = code.removeprefix("dep_")
-    for r in _indicators(str(paths.standards_dir())):
-        if r["indicator"] == code:
-            return r["dimension"]
-    raise KeyError(f"unknown indicator {code!r} in indicators.csv")
-
-
 def dimension_order() -> list[str]:
     """Dimension codes in the order they first appear in ``indicators.csv`` (newest standard)."""
     rows = _indicators(str(paths.standards_dir()))

@@ -2,5 +2,13 @@
 Parquet), parsing their cells, validating them with every problem named by file, row and column,
 and the blank Excel form.
 
+Modules, from the bottom up (each imports only those above it in this list):
+`headers` (header tables of data/schema, header matching, the header row), `problems`
+(`Problem`, `IntakeError`, message parts), `cells` (cleaning and parsing cells), `formats`
+(CSV, Excel and Parquet files as rows of cells), `readers` (the table in a file: `read_table`,
+header mapping), `rules` and `validate` (the validation rules and pandera schemas), `summary`
+(`read_summary`), `households` (`read_households`), `load` (`read_any`, the validate command);
+`template` (the blank Excel form) needs only `headers`.
+
 May import: `analysis.core`, `analysis.reference`.
 """

@@ -1,5 +1,5 @@
-"""A blank Excel template of the review's summary form, which :func:`analysis.io.read_summary`
-reads back once it is filled in.
+"""A blank Excel template of the review's summary form, which
+:func:`analysis.intake.summary.read_summary` reads back once it is filled in.
 
 Headers, their translations and descriptions come from ``data/schema/summary-columns.csv``;
 the deprivation columns are those of the year's poverty standard.
@@ -15,8 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from analysis.intake.io import AREA_NAME_HEADERS
-from analysis.intake.validate import column_headers
+from analysis.intake.headers import AREA_NAME_HEADERS, column_headers
 from analysis.reference import schema
 from analysis.reference.geography import Geography, load_geography
 from analysis.reference.standards import standard_for_year
@@ -151,7 +150,7 @@ def write_summary_template(
         One row per district and zone it has, or one row per (former) commune.
     lang : {"vi", "en"}
         Language of the headers; the other language's header and the column's description go
-        in a cell comment. Both read back with :func:`analysis.io.read_summary`.
+        in a cell comment. Both read back with :func:`analysis.intake.summary.read_summary`.
     geography : Geography, optional
 
     Returns
@@ -161,7 +160,7 @@ def write_summary_template(
 
     Raises
     ------
-    analysis.standards.StandardError
+    analysis.reference.standards.StandardError
         If the year is outside every poverty standard.
     """
     if lang not in _TEXT:
@@ -171,8 +170,6 @@ def write_summary_template(
     std = standard_for_year(year)
     cols = template_columns(year, level)
     spec = column_headers("summary").set_index("column")
-    other = "header_en" if lang == "vi" else "header_vi"
-    own = "header_vi" if lang == "vi" else "header_en"
 
     # the area name goes right after the code
     layout = []
@@ -194,7 +191,24 @@ def write_summary_template(
         text["subtitle"].format(std=std.legal_ref, level=text[level]),
     ).font = Font(italic=True)
     ws.merge_cells(f"A{_SUBTITLE_ROW}:{last}{_SUBTITLE_ROW}")
+    _write_header(ws, layout, spec, lang)
+    _write_areas(ws, layout, spec, _areas(geo, level), year, level, text)
+    _write_notes(wb.create_sheet(text["notes"]), cols, spec, lang)
 
+    path = Path(path)
+    wb.save(path)
+    return path
+
+
+def _languages(lang: str) -> tuple[str, str]:
+    """The header column of the form's language and of the other language."""
+    return ("header_vi", "header_en") if lang == "vi" else ("header_en", "header_vi")
+
+
+def _write_header(ws, layout: list[str], spec, lang: str) -> None:
+    """The header row: one header per column, the other language and description in a comment."""
+    text = _TEXT[lang]
+    own, other = _languages(lang)
     for j, col in enumerate(layout, start=1):
         cell = ws.cell(_HEADER_ROW, j)
         if col == "__name__":
@@ -214,8 +228,12 @@ def write_summary_template(
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.row_dimensions[_HEADER_ROW].height = 75
 
+
+def _write_areas(
+    ws, layout: list[str], spec, areas: list[tuple[str, str, str]], year: int, level: str, text
+) -> None:
+    """One row per area and zone, key cells filled in; drop-down lists for zone and ĐBKK."""
     kinds = spec["kind"].to_dict()
-    areas = _areas(geo, level)
     for i, (code, name, zone) in enumerate(areas, start=_HEADER_ROW + 1):
         for j, col in enumerate(layout, start=1):
             cell = ws.cell(i, j)
@@ -250,7 +268,10 @@ def write_summary_template(
         ws.add_data_validation(flags)
     ws.freeze_panes = ws.cell(first_data, layout.index("zone") + 2)
 
-    notes = wb.create_sheet(text["notes"])
+
+def _write_notes(notes, cols: list[str], spec, lang: str) -> None:
+    """The notes sheet: how to fill in the form, then every column in both languages."""
+    own, other = _languages(lang)
     lines = _NOTES[lang]
     notes.cell(1, 1, lines[0]).font = Font(bold=True, size=13)
     for r, line in enumerate(lines[1:], start=2):
@@ -271,7 +292,3 @@ def write_summary_template(
         notes.cell(r, 4, spec.at[col, "description"])
     for letter, width in zip("ABCD", (38, 38, 24, 90), strict=True):
         notes.column_dimensions[letter].width = width
-
-    path = Path(path)
-    wb.save(path)
-    return path

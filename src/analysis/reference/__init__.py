@@ -1,5 +1,5 @@
-"""Reference data: the province's geography (districts, communes, tolerant name matching,
-`geography`), the 2025 commune crosswalk (`crosswalk`), the poverty standards and their
+"""Reference data: the province's geography (districts, communes, the official 2025 commune
+crosswalk table, tolerant name matching, `geography`), the poverty standards and their
 classifier (`standards`) and the column contracts of the input tables (`schema`), all read from
 `data/`.
 

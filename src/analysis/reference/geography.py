@@ -188,10 +188,6 @@ class Geography:
                 return row["unit_type"]
         return self.districts.set_index("district_code").loc[code, "unit_type"]
 
-    def is_border(self, code: str) -> bool:
-        """Whether a district borders Cambodia."""
-        return bool(self.districts.set_index("district_code").loc[code, "border"])
-
 
 def _keys_for(frame: pd.DataFrame, code_col: str, name_cols: list[str]) -> dict:
     keys: dict[str, set[str]] = {}

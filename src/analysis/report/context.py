@@ -9,7 +9,7 @@ once for all forked reports (`preload`).
 
 Data: the bundled synthetic dataset (commune-level summary plus household panel) unless
 ``data_source`` names a summary or household file (CSV, Excel, Parquet), which is read and
-validated by `analysis.intake.io`. District-level summaries work too (no commune sections then).
+validated by `analysis.intake.load`. District-level summaries work too (no commune sections then).
 """
 
 from __future__ import annotations
@@ -80,9 +80,9 @@ def load_data(data_source: str | None = None) -> DataBundle:
         households = pd.read_parquet(hh_path) if hh_path.exists() else None
         label_, checksum = f"data/synthetic/{summary_path.name}", datasets.sha256(summary_path)
     else:
-        from analysis.intake import io
+        from analysis.intake.load import read_any
 
-        frame, kind = io.read_any(path, geography=geo)
+        frame, kind = read_any(path, geography=geo)
         if kind == "households":
             households = frame
             base = flows.summarise_households(frame, geo)

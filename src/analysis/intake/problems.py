@@ -1,0 +1,193 @@
+"""What is wrong with an input file: :class:`Problem`, :class:`IntakeError` and message parts.
+
+Every problem names the file, the row the analyst sees in the file, the column and, in plain
+English, what is wrong and how to fix it. A file with any problem loads nothing: the readers
+raise one :class:`IntakeError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.core.errors import WorkbookError
+from analysis.core.numbers import format_number
+from analysis.intake.headers import column_headers, header_label
+from analysis.reference import schema
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file.
+
+    Attributes
+    ----------
+    file : str
+        The file's name as the analyst knows it.
+    row : int or None
+        The row number the analyst sees: the spreadsheet row (1-based, counting title and header
+        rows) or the CSV line; None for a problem with the whole file or a whole column.
+    column : str or None
+        The schema column (e.g. ``"poor_end"``), or the header text for a column the schema
+        does not know; None for a problem with a whole row or the whole file.
+    message : str
+        What is wrong and how to fix it.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        parts = [str(self.file)]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            label = header_label(self.column)
+            parts.append(f"column '{self.column}'" + (f" ({label})" if label else ""))
+        return ", ".join(parts) + ": " + self.message
+
+
+class IntakeError(WorkbookError):
+    """A file that cannot be loaded; nothing from it was loaded.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Every problem found, in file and row order.
+    """
+
+    def __init__(self, problems: Sequence[Problem] | Problem | str, file: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(file or "?", None, None, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        files = list(dict.fromkeys(p.file for p in self.problems))
+        n = len(self.problems)
+        head = (
+            f"{n} problem{'s' if n != 1 else ''} in {', '.join(files)}; nothing was loaded. "
+            "Correct the file and load it again:"
+        )
+        return "\n".join([head] + [f"  - {p}" for p in self.problems])
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+def sort_problems(problems: Sequence[Problem], order: Sequence[str] | None = None) -> list[Problem]:
+    """Problems in file order: file-level first, then by row, then by column order.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+    order : sequence of str, optional
+        Column order; by default the summary columns, then the household columns.
+
+    Returns
+    -------
+    list of Problem
+        Sorted stably (problems of one cell keep the order they were found in).
+    """
+    order = (
+        list(order)
+        if order is not None
+        else schema.summary_columns() + list(column_headers("household")["column"])
+    )
+    rank: dict[str, int] = {}
+    for i, c in enumerate(order):
+        rank.setdefault(c, i)
+    return sorted(
+        problems,
+        key=lambda p: (
+            p.file,
+            -1 if p.row is None else p.row,
+            rank.get(p.column, len(rank)) if p.column else -1,
+        ),
+    )
+
+
+def raise_problems(problems: list[Problem]) -> None:
+    """Raise one :class:`IntakeError` with every problem, in file order, if there is any.
+
+    Parameters
+    ----------
+    problems : list of Problem
+
+    Raises
+    ------
+    IntakeError
+        When ``problems`` is not empty.
+    """
+    if problems:
+        raise IntakeError(sort_problems(problems))
+
+
+# -- parts of messages -------------------------------------------------------------------------
+def column_text(column: str) -> str:
+    """A schema column named for a message: ``'Hộ nghèo cuối năm' (poor_end)``.
+
+    Parameters
+    ----------
+    column : str
+        Schema column name.
+
+    Returns
+    -------
+    str
+        The header and the name, or the quoted name alone for a column without a header.
+    """
+    label = header_label(column)
+    return f"'{label}' ({column})" if label else f"'{column}'"
+
+
+def number_text(value) -> str:
+    """A number in a message, Vietnamese style (``2879`` -> ``"2.879"``).
+
+    Parameters
+    ----------
+    value : number or None
+        Whole numbers are written without decimals, others with two.
+
+    Returns
+    -------
+    str
+        ``"(empty)"`` for a missing value.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "(empty)"
+    value = float(value)
+    return format_number(value, "vi", 0 if value == int(value) else 2)
+
+
+def row_ranges(numbers: list[int]) -> str:
+    """Row numbers as ranges for a note: ``[3, 4, 5, 9]`` -> ``"3-5, 9"``.
+
+    Parameters
+    ----------
+    numbers : list of int
+        Ascending row numbers.
+
+    Returns
+    -------
+    str
+    """
+    parts, start, prev = [], None, None
+    for x in numbers:
+        if start is None:
+            start = prev = x
+        elif x == prev + 1:
+            prev = x
+        else:
+            parts.append(f"{start}-{prev}" if prev != start else str(start))
+            start = prev = x
+    if start is not None:
+        parts.append(f"{start}-{prev}" if prev != start else str(start))
+    return ", ".join(parts)

@@ -1,0 +1,423 @@
+"""The row-wise rules of the summary table and the household records.
+
+Each :class:`Rule` says which rows pass (``passes(frame)``, vectorised) and, for a row that
+fails, what is wrong and how to fix it (``message(row)``), with the figures worked out: a flow
+identity that does not hold shows the sum. :mod:`analysis.intake.validate` turns the rules into
+pandera checks and their failures into problems. The order of the rules is the order in which
+two problems of one cell are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.intake.problems import column_text, number_text
+from analysis.reference import schema
+from analysis.reference.geography import Geography
+from analysis.reference.standards import all_indicators, load_standards, standard_for_year
+
+
+def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as float (NaN for empty, missing or unreadable)."""
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def _present(frame: pd.DataFrame, column: str) -> pd.Series:
+    return _num(frame, column).notna()
+
+
+def _present_obj(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame[column].notna()
+
+
+def _val(row: pd.Series, col: str):
+    """One cell of a row as a number (NaN for empty or unreadable)."""
+    return pd.to_numeric(pd.Series([row.get(col)]), errors="coerce").iloc[0]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A row-wise rule: ``passes(frame)`` is True where the row is fine.
+
+    Attributes
+    ----------
+    name : str
+        The name of its pandera check (unique among the rules of a table).
+    column : str
+        The column a failure is reported on.
+    passes : callable
+        ``passes(frame) -> boolean Series``; NaN counts as passing.
+    message : callable
+        ``message(row) -> str``: what is wrong with a failing row and how to fix it.
+    """
+
+    name: str
+    column: str
+    passes: Callable[[pd.DataFrame], pd.Series]
+    message: Callable[[pd.Series], str]
+
+    def check(self) -> pa.Check:
+        """The rule as a pandera check named :attr:`name`.
+
+        Returns
+        -------
+        pandera.Check
+        """
+
+        def run(frame: pd.DataFrame) -> pd.Series:
+            return self.passes(frame).fillna(True).astype(bool)
+
+        return pa.Check(run, name=self.name)
+
+
+def _le_rule(name, small, big, message) -> Rule:
+    def passes(f):
+        a, b = _num(f, small), _num(f, big)
+        return ~(a > b)
+
+    return Rule(name, small, passes, message)
+
+
+def standard_indicators() -> dict[int, set[str]]:
+    """The indicators of the standard governing each review year.
+
+    Returns
+    -------
+    dict of int to set of str
+        Every year some standard governs -> that standard's indicator codes.
+    """
+    out: dict[int, set[str]] = {}
+    for std in load_standards():
+        for year in range(std.first_year, std.last_year + 1):
+            out[year] = set(std.indicators)
+    return out
+
+
+# -- summary rules ----------------------------------------------------------------------------
+def _flow_rules(prefix: str) -> list[Rule]:
+    """The flow identity of one stock: start - escaped + re-poverty + new + other = end."""
+    cols = schema.stock_flow_columns(prefix)
+    start, end = cols[0], cols[-1]
+    flows = cols[1:-1]
+    signs = {c: (-1 if c.endswith("_escaped") else 1) for c in flows}
+    words = {
+        "escaped": "escaped",
+        "repoverty": "re-poverty",
+        "new": "new",
+        "other": "other",
+    }
+
+    def any_flow(f):
+        return pd.concat([_present(f, c) for c in flows], axis=1).any(axis=1)
+
+    def expected(f):
+        total = _num(f, start)
+        for c in flows:
+            total = total + signs[c] * _num(f, c).fillna(0)
+        return total
+
+    def start_passes(f):
+        return ~(any_flow(f) & ~_present(f, start))
+
+    def start_message(row):
+        return (
+            f"the changes during the year are filled in but {column_text(start)} is empty; "
+            "fill in the start-of-year figure so that the changes can be checked"
+        )
+
+    def passes(f):
+        check = any_flow(f) & _present(f, start)
+        e, x = _num(f, end), expected(f)
+        return ~(check & (e.isna() | (e != x)))
+
+    def message(row):
+        s = _num(row.to_frame().T, start).iloc[0]
+        terms = [f"start {number_text(s)}"]
+        value = s
+        for c in flows:
+            v = pd.to_numeric(pd.Series([row.get(c)]), errors="coerce").fillna(0).iloc[0]
+            word = words[c[len(prefix) + 1 :]]
+            sign = "−" if signs[c] < 0 else "+"
+            if signs[c] > 0 and v < 0:
+                terms.append(f"− {word} {number_text(-v)}")
+            else:
+                terms.append(f"{sign} {word} {number_text(v)}")
+            value += signs[c] * v
+        e = pd.to_numeric(pd.Series([row.get(end)]), errors="coerce").iloc[0]
+        calc = " ".join(terms) + f" = {number_text(value)}"
+        if pd.isna(e):
+            return (
+                f"the end-of-year figure is empty but the changes give {calc}; "
+                "fill in the end-of-year figure"
+            )
+        residual = e - value
+        sign = "+" if residual > 0 else "−"
+        return (
+            f"end of year is {number_text(e)} but {calc} (difference "
+            f"{sign}{number_text(abs(residual))}); correct one of the cells, or record the "
+            f"difference in {column_text(prefix + '_other')}"
+        )
+
+    return [
+        Rule(f"flow_start:{prefix}", start, start_passes, start_message),
+        Rule(f"flow:{prefix}", end, passes, message),
+    ]
+
+
+def _stock_rules() -> list[Rule]:
+    """Poor and near-poor households against all households."""
+    rules: list[Rule] = []
+    for col, what in (("poor_end", "poor"), ("near_poor_end", "near-poor")):
+
+        def msg(row, col=col, what=what):
+            return (
+                f"{number_text(_val(row, col))} {what} households is more than the "
+                f"{number_text(_val(row, 'total_households'))} households in total; "
+                "check the two cells"
+            )
+
+        rules.append(_le_rule(f"le_total:{col}", col, "total_households", msg))
+
+    def both_passes(f):
+        p, n, t = _num(f, "poor_end"), _num(f, "near_poor_end"), _num(f, "total_households")
+        individually_ok = ~(p > t) & ~(n > t)
+        return ~(individually_ok & (p + n > t))
+
+    def both_msg(row):
+        p, n = _val(row, "poor_end"), _val(row, "near_poor_end")
+        return (
+            f"poor ({number_text(p)}) plus near-poor ({number_text(n)}) households make "
+            f"{number_text(p + n)}, more than the {number_text(_val(row, 'total_households'))} "
+            "households in total; check the three cells"
+        )
+
+    rules.append(Rule("le_total:poor_near", "near_poor_end", both_passes, both_msg))
+    return rules
+
+
+def _ethnic_minority_rules() -> list[Rule]:
+    """Ethnic-minority figures against the same figures for all households."""
+    rules: list[Rule] = []
+    pairs = [("em_total_households", "total_households")] + [
+        (f"em_{c}", c)
+        for c in schema.POOR_COLUMNS + schema.NEAR_POOR_COLUMNS
+        if not c.endswith("_other")
+    ]
+    for em, allcol in pairs:
+
+        def msg(row, em=em, allcol=allcol):
+            return (
+                f"{number_text(_val(row, em))} ethnic-minority households is more than the "
+                f"{number_text(_val(row, allcol))} in {column_text(allcol)}, which counts all "
+                "households; check the two cells"
+            )
+
+        rules.append(_le_rule(f"em_le:{em}", em, allcol, msg))
+
+    def em_both_passes(f):
+        p, n = _num(f, "em_poor_end"), _num(f, "em_near_poor_end")
+        t = _num(f, "em_total_households")
+        return ~((p.fillna(0) + n.fillna(0) > t) & (p.notna() | n.notna()))
+
+    def em_both_msg(row):
+        p = _val(row, "em_poor_end")
+        n = _val(row, "em_near_poor_end")
+        total = (0 if pd.isna(p) else p) + (0 if pd.isna(n) else n)
+        return (
+            f"ethnic-minority poor ({number_text(p)}) plus near-poor ({number_text(n)}) "
+            f"households make {number_text(total)}, more than the "
+            f"{number_text(_val(row, 'em_total_households'))} ethnic-minority households; "
+            "check the cells"
+        )
+
+    rules.append(Rule("em_le:em_poor_near", "em_near_poor_end", em_both_passes, em_both_msg))
+    return rules
+
+
+def _deprivation_rules() -> list[Rule]:
+    """Deprived households within the poor and near-poor, and only on the year's indicators."""
+    rules: list[Rule] = []
+    by_year = standard_indicators()
+    for ind in all_indicators():
+        col = f"dep_{ind}"
+
+        def dep_passes(f, col=col):
+            d = _num(f, col)
+            pn = _num(f, "poor_end").fillna(0) + _num(f, "near_poor_end").fillna(0)
+            has = _present(f, "poor_end") | _present(f, "near_poor_end")
+            return ~(has & (d > pn))
+
+        def dep_msg(row, col=col):
+            pn = np.nansum([_val(row, "poor_end"), _val(row, "near_poor_end")])
+            return (
+                f"{number_text(_val(row, col))} deprived households is more than the "
+                f"{number_text(pn)} poor and near-poor households at the end of the year (only "
+                "they are counted); check the cell"
+            )
+
+        def std_passes(f, ind=ind, col=col):
+            years = _num(f, "year")
+            lacks = years.map(
+                lambda y: not pd.isna(y) and int(y) in by_year and ind not in by_year[int(y)]
+            )
+            return ~(lacks.astype(bool) & _present(f, col))
+
+        def std_msg(row, ind=ind):
+            year = int(_val(row, "year"))
+            std = standard_for_year(year)
+            return (
+                f"the standard of {year} ({std.legal_ref}) has no indicator '{ind}'; "
+                "leave this cell empty (or check the year)"
+            )
+
+        rules.append(Rule(f"dep_le:{col}", col, dep_passes, dep_msg))
+        rules.append(Rule(f"dep_std:{col}", col, std_passes, std_msg))
+    return rules
+
+
+def _coverage_rules() -> list[Rule]:
+    """Coverage ratios (T3-T5) at most 100%."""
+    rules: list[Rule] = []
+    for key, (num, den) in schema.COVERAGE_RATIOS.items():
+
+        def cov_msg(row, num=num, den=den, key=key):
+            return (
+                f"{number_text(_val(row, num))} in {column_text(num)} is more than the "
+                f"{number_text(_val(row, den))} in {column_text(den)}; coverage "
+                f"({key.replace('_', ' ')}) cannot exceed 100%, check the two cells"
+            )
+
+        rules.append(_le_rule(f"coverage:{key}", num, den, cov_msg))
+    return rules
+
+
+def summary_rules() -> list[Rule]:
+    """The row-wise rules of the area-year summary table that need no geography.
+
+    Returns
+    -------
+    list of Rule
+        Stocks within the total, ethnic-minority figures within all households, the flow
+        identities of the four stocks, deprivations within the poor and near-poor and on the
+        year's indicators only, coverage at most 100%.
+    """
+    rules = _stock_rules() + _ethnic_minority_rules()
+    for prefix in ("poor", "near_poor", "em_poor", "em_near_poor"):
+        rules.extend(_flow_rules(prefix))
+    return rules + _deprivation_rules() + _coverage_rules()
+
+
+def level_rules(geography: Geography) -> list[Rule]:
+    """The rules of the summary table that need the geography.
+
+    Parameters
+    ----------
+    geography : Geography
+
+    Returns
+    -------
+    list of Rule
+        The level matches the code; the ĐBKK flag only on commune rows.
+    """
+    districts = set(geography.district_codes())
+    communes = set(geography.communes["commune_code"])
+
+    def level_passes(f):
+        if "area_level" not in f or "area_code" not in f:
+            return pd.Series(True, index=f.index)
+        code = f["area_code"].astype(object)
+        level = f["area_level"].astype(object)
+        wrong = (code.isin(districts) & (level == "commune")) | (
+            code.isin(communes) & (level == "district")
+        )
+        return ~wrong
+
+    def level_msg(row):
+        code, level = row.get("area_code"), row.get("area_level")
+        actual = "district" if level == "commune" else "commune"
+        return (
+            f"area code {code} ({geography.area_name(code)}) is a {actual}-level unit but the "
+            f"row says '{level}'; correct the level or the code"
+        )
+
+    def ddk_passes(f):
+        if "especially_difficult" not in f or "area_code" not in f:
+            return pd.Series(True, index=f.index)
+        flag = f["especially_difficult"].astype(object)
+        return ~(f["area_code"].astype(object).isin(districts) & (flag == True))  # noqa: E712
+
+    def ddk_msg(row):
+        return (
+            "only communes are on the especially-difficult (ĐBKK) list, and this is a "
+            f"district row ({row.get('area_code')}); leave the cell empty"
+        )
+
+    return [
+        Rule("level_matches_code", "area_level", level_passes, level_msg),
+        Rule("ddk_commune_only", "especially_difficult", ddk_passes, ddk_msg),
+    ]
+
+
+# -- household rules ---------------------------------------------------------------------------
+def household_rules() -> list[Rule]:
+    """The row-wise rules of household records.
+
+    Returns
+    -------
+    list of Rule
+        Insured and trained members within the household; trained within those needing it;
+        a loan received only when one was needed.
+    """
+
+    def flag(f, col):
+        if col not in f:
+            return pd.Series(False, index=f.index)
+        return f[col].astype(object).map(lambda v: v is True or v == 1 or v == "True")
+
+    def credit_passes(f):
+        return ~(
+            flag(f, "credit_received") & ~flag(f, "credit_need") & _present_obj(f, "credit_need")
+        )
+
+    def credit_msg(row):
+        return (
+            "the household received a loan but is recorded as not needing one; "
+            f"mark {column_text('credit_need')} as yes or correct "
+            f"{column_text('credit_received')}"
+        )
+
+    def ins_msg(row):
+        return (
+            f"{number_text(_val(row, 'health_insured'))} members with a health-insurance card "
+            f"is more than the {number_text(_val(row, 'members'))} members of the household; "
+            "check the two cells"
+        )
+
+    def train_msg(row):
+        return (
+            f"{number_text(_val(row, 'training_received'))} members trained is more than the "
+            f"{number_text(_val(row, 'training_need'))} who needed training; check the two cells"
+        )
+
+    def need_msg(row):
+        return (
+            f"{number_text(_val(row, 'training_need'))} members needing training is more than "
+            f"the {number_text(_val(row, 'members'))} members of the household; check the two "
+            "cells"
+        )
+
+    return [
+        _le_rule("le_members:health_insured", "health_insured", "members", ins_msg),
+        _le_rule("le_members:training_need", "training_need", "members", need_msg),
+        _le_rule("coverage:training", "training_received", "training_need", train_msg),
+        Rule("coverage:credit", "credit_received", credit_passes, credit_msg),
+    ]

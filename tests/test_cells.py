@@ -1,0 +1,95 @@
+"""Cells: cleaning, Vietnamese numbers and words, codes, areas, whole columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.intake import cells
+from analysis.reference.geography import UnknownAreaError, load_geography
+
+
+def test_clean_cell():
+    assert cells.clean_cell(" Ho\u0300 \u00a0") == "Hò"  # NFC, non-breaking space stripped
+    assert cells.clean_cell("   ") is None
+    assert cells.clean_cell(float("nan")) is None
+    assert cells.clean_cell(0) == 0
+
+
+def test_code_text():
+    assert cells.code_text(696.0) == "696"
+    assert cells.code_text(np.int64(25405)) == "25405"
+    assert cells.code_text(" 696 ") == "696"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "'abc' is not a whole number of households; write digits only"),
+        ("2,5", "'2,5' is not a whole number of households"),
+        (True, "the cell holds the yes/no value True, not a number"),
+        (dt.date(2023, 1, 2), "the cell holds a date or time (02/01/2023), not a number"),
+        ("#REF!", "the cell shows the Excel error #REF!"),
+        (10**17, "far too large to be a number of households"),
+    ],
+)
+def test_count_parser_refuses_with_the_fix(value, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        cells.count_parser("households")(value)
+
+
+def test_numbers_years_and_words():
+    assert cells.count_parser("households")("2.879") == 2879
+    assert cells.parse_amount("1.250.000") == 1_250_000.0
+    assert cells.parse_year("2023") == 2023
+    with pytest.raises(ValueError, match="1800 is not a year"):
+        cells.parse_year(1800)
+    with pytest.raises(ValueError, match=r"holds a date \(02/01/2023\), not a year"):
+        cells.parse_year(dt.date(2023, 1, 2))
+    assert cells.parse_flag("X") is True
+    assert cells.parse_flag("Không") is False
+    with pytest.raises(ValueError, match="is not yes or no"):
+        cells.parse_flag("maybe")
+    assert cells.parse_zone("Nông thôn") == "rural"
+    assert cells.parse_level("Xã") == "commune"
+    assert cells.parse_class("Cận nghèo") == "near_poor"
+
+
+def test_total_rows_and_figures():
+    assert cells.is_total_row(["Tổng cộng"])
+    assert not cells.is_total_row([696, "Bù Đăng"])
+    assert not cells.is_total_row([])
+    assert cells.has_number("2.879")
+    assert cells.has_number(dt.date(2020, 1, 1))  # dates count as figures
+    assert not cells.has_number("Người lập biểu")
+    assert not cells.has_number(True)
+    assert not cells.has_number(float("nan"))
+
+
+def test_area_resolver():
+    resolve = cells.area_resolver(load_geography())
+    assert resolve("696", None) == "696"
+    assert resolve("Bu Dang", None) == "696"
+    assert resolve("xa bom bo", None) == "25405"
+    with pytest.raises(UnknownAreaError) as info:
+        resolve("Bu Dangg", None)
+    assert cells.area_fix(str(info.value)).endswith(
+        "(check the spelling, or write the area code instead of the name)"
+    )
+
+
+def test_convert_cells_records_each_failed_cell():
+    bad: set = set()
+    problems: list = []
+    values = pd.Series(["1", None, "x", "1"])
+    out = cells.convert_cells(
+        values, cells.count_parser("people"), [2, 3, 4, 5], "f.csv", "members", bad, problems
+    )
+    assert out == [1, None, None, 1]
+    assert bad == {(4, "members")}
+    (problem,) = problems
+    assert (problem.file, problem.row, problem.column) == ("f.csv", 4, "members")
+    assert problem.message.startswith("'x' is not a whole number of people")

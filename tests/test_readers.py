@@ -1,0 +1,70 @@
+"""Reading a table as the file holds it: header row, title rows, file-level errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from analysis.intake.problems import IntakeError
+from analysis.intake.readers import read_table
+from analysis.intake.summary import read_summary
+
+FIX = Path(__file__).parent / "fixtures" / "intake"
+GOOD, BAD = FIX / "good", FIX / "bad"
+
+
+def _error(path, reader=read_summary, **kw) -> IntakeError:
+    with pytest.raises(IntakeError) as info:
+        reader(path, **kw)
+    return info.value
+
+
+def test_read_table_keeps_file_row_numbers():
+    table = read_table(GOOD / "summary_form.xlsx")
+    assert table.attrs["header_row"] == 5
+    assert list(table.index[:3]) == [7, 8, 9]
+    assert table.loc[7, "Mã địa bàn"] == 692
+    assert "KẾT QUẢ RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO NĂM 2024" in table.attrs["title"]
+
+
+# -- file-level errors -------------------------------------------------------------------------
+def test_empty_file():
+    err = _error(BAD / "empty.csv")
+    assert str(err.problems[0]) == "empty.csv: the file is empty"
+
+
+def test_no_known_header():
+    err = _error(BAD / "no_header.csv")
+    assert "no_header.csv: no header row found in the first 30 rows" in str(err)
+
+
+def test_unknown_extension():
+    err = _error(BAD / "summary.json")
+    assert "summary.json: unknown file type '.json'; give a .csv, .xlsx or .parquet file" in str(
+        err
+    )
+
+
+def test_missing_file(tmp_path):
+    assert "there is no file" in str(_error(tmp_path / "nope.csv"))
+
+
+def test_file_errors_also_from_read_table():
+    with pytest.raises(IntakeError, match="unknown file type"):
+        read_table(BAD / "summary.json")
+    with pytest.raises(IntakeError, match="the file is empty"):
+        read_table(BAD / "empty.csv")
+
+
+def test_excel_problem_rows_are_spreadsheet_rows(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "Báo cáo"
+    ws.append([])
+    ws.append(["year", "area_code", "zone", "total_households", "poor_end", "near_poor_end"])
+    ws.append([2023, "696", "rural", 900, 950, 10])
+    wb.save(tmp_path / "rows.xlsx")
+    (problem,) = _error(tmp_path / "rows.xlsx").problems
+    assert (problem.file, problem.row, problem.column) == ("rows.xlsx", 4, "poor_end")
