@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -324,3 +326,74 @@ def test_af_errors():
         m.alkire_foster(six_households(), income_gate=True, **CUSTOM)
     with pytest.raises(ValueError, match="needs a result computed with by"):
         m.alkire_foster(frame).check_decomposition()
+
+
+# ------------------------------------------------- rounded weights at the cut-off (item 5)
+
+# Global-MPI-like weighting written as a specification file writes it: health h1 h2 and
+# education e1 e2 at 1/6 each, living standards l1-l6 at 1/18 each, cut-off 1/3 of the total
+# weight (k = 10/3 of d = 10 indicators). The written weights sum to 1.000000004.
+ROUNDED = {f"{j}": 0.166666667 for j in ("h1", "h2", "e1", "e2")} | {
+    f"l{n}": 0.055555556 for n in range(1, 7)
+}
+EXACT = {f"{j}": 3 for j in ("h1", "h2", "e1", "e2")} | {f"l{n}": 1 for n in range(1, 7)}
+LIVING = [f"l{n}" for n in range(1, 7)]
+# (deprived indicators, households, exact score in 18ths, poor by hand: score >= 6/18)
+PATTERNS = [
+    (["h1", "h2"], 30, 6, True),  # 1/6 + 1/6: exactly at the cut-off
+    (["e1", "e2"], 20, 6, True),  # idem
+    (LIVING, 10, 6, True),  # 6 x 1/18: exactly at the cut-off
+    (["h1", "l1", "l2", "l3"], 10, 6, True),  # 1/6 + 3/18: exactly at the cut-off
+    (["h1", "e1", "l1"], 5, 7, True),  # 7/18
+    (["h1", "l1", "l2"], 15, 5, False),  # 5/18
+    (LIVING[:5], 5, 5, False),  # 5/18
+    ([], 5, 0, False),
+]
+
+
+def rounded_table() -> pd.DataFrame:
+    rows = []
+    for deprived, n, _, _ in PATTERNS:
+        rows += [{f"d_{j}": j in deprived for j in ROUNDED}] * n
+    return pd.DataFrame(rows)
+
+
+def test_af_rounded_weights_identify_households_at_the_cutoff():
+    frame = rounded_table()
+    res = m.alkire_foster(frame, weights=ROUNDED, k=10 / 3)
+    # 30 + 20 + 10 + 10 + 5 = 75 poor of 100 households (without the tolerance the 50
+    # households with two 1/6 indicators fell ~7e-10 below 1/3)
+    expected = np.concatenate([[poor] * n for _, n, _, poor in PATTERNS])
+    assert res.scores["poor"].tolist() == expected.tolist()
+    assert int(res.overall["poor_households"].iloc[0]) == 75
+    assert res.tolerance == pytest.approx(10e-9)
+    # H = 75/100; poor scores: 70 x 6/18 + 5 x 7/18 = 455/18 -> A = 455/(18*75) = 91/270,
+    # M0 = 455/1800 = 91/360 (rounded weights: equal up to ~1e-9)
+    np.testing.assert_allclose([res.H, res.A, res.M0], [0.75, 91 / 270, 91 / 360], rtol=1e-8)
+    exact_scores = np.concatenate([[s / 18] * n for _, n, s, _ in PATTERNS])
+    np.testing.assert_allclose(res.scores["score"], exact_scores, rtol=0, atol=1e-8)
+    # the same identification with exact weights (ratios 3 and 1), and with k as a fraction
+    exact = m.alkire_foster(frame, weights=EXACT, k=Fraction(10, 3))
+    assert exact.scores["poor"].tolist() == expected.tolist()
+    close(exact.M0, 91 / 360)
+    # the tolerance admits no real score below the cut-off: k = 3.34 (0.334, just above 6/18)
+    # leaves only the 5 households at 7/18
+    assert m.alkire_foster(frame, weights=ROUNDED, k=3.34).scores["poor"].sum() == 5
+
+
+def test_af_income_gate_row_by_row_in_a_mixed_table():
+    frame = nd07_households()
+    # h1 (rural, 3 deprivations) and h3 (urban, 5) reported by score A instead of income:
+    # h1 A 130 <= 140 -> below; h3 A 170 <= 175 -> below (its income 2.5M was above)
+    frame["score_a"] = [130, np.nan, 170, np.nan, np.nan, np.nan]
+    frame.loc[[0, 2], "income_pc"] = np.nan
+    res = m.alkire_foster(frame, year=2023, income_gate=True)
+    assert res.scores["method"].tolist() == ["scores", "income", "scores"] + ["income"] * 3
+    # poor: h1, h3 (now below), h5; h6 stays above the rural income line
+    assert list(res.scores["poor"]) == [True, False, True, False, True, False]
+    official = classify(frame, 2023) == "poor"
+    assert (res.scores["poor"] == official).all()
+    frame.loc[1, "score_a"] = np.nan
+    frame.loc[1, "income_pc"] = np.nan
+    with pytest.raises(ValueError, match="income_gate: .*row 1 has neither 'income_pc'"):
+        m.alkire_foster(frame, year=2023, income_gate=True)

@@ -26,7 +26,13 @@ from analysis.compute.common import (
     require_columns,
     small_flags,
 )
-from analysis.reference.standards import Standard, load_standards, standard_for_year
+from analysis.reference.standards import (
+    Standard,
+    StandardError,
+    below_line,
+    load_standards,
+    standard_for_year,
+)
 
 # --------------------------------------------------------------------------------------------
 # 1. deprivation profile from the summary
@@ -140,11 +146,15 @@ class AlkireFoster:
         ``contribution_pct`` (the group's share of overall M0) and ``small_count``.
     scores : pandas.DataFrame
         Per household (index of the input): ``score`` (c_i), ``deprivations`` (count),
-        ``unit_weight``, ``poor`` and, with the income gate, ``below_line``.
+        ``unit_weight``, ``poor`` and, with the income gate, ``below_line`` and ``method``
+        (``"income"`` or ``"scores"``: what the row's line test used).
     weights : pandas.Series
         Normalised indicator weights (sum 1).
     standard, year, k, cutoff, unit, income_gate, by
         The parameters used (``cutoff`` = k / number of indicators).
+    tolerance : float
+        Identification tolerance: poor if ``c_i >= cutoff - tolerance`` (see
+        :func:`alkire_foster`).
     """
 
     overall: pd.DataFrame
@@ -162,6 +172,7 @@ class AlkireFoster:
     unit: str
     income_gate: bool
     by: tuple[str, ...] | None
+    tolerance: float = 0.0
 
     @property
     def H(self) -> float:  # noqa: N802 - the measure's standard name
@@ -203,7 +214,9 @@ class AlkireFoster:
         return True
 
 
-_EPS = 1e-12
+# Identification tolerance per indicator, as a share of the total weight: a score within
+# d x 1e-9 of the cut-off is at the cut-off (see alkire_foster).
+_CUTOFF_RTOL = 1e-9
 
 
 def _af_weights(weights, standard: Standard | None) -> pd.Series:
@@ -312,24 +325,13 @@ def _af_records(households: pd.DataFrame, year: int | None) -> tuple[pd.DataFram
     return frame, year
 
 
-def _af_below_line(frame: pd.DataFrame, standard: Standard) -> np.ndarray:
-    """Whether each household's income (or score A) is at or below its zone's line."""
-    zone = frame["zone"].astype(str).to_numpy()
-    if not np.isin(zone, ["urban", "rural"]).all():
-        raise MeasureError("alkire_foster: income_gate needs zone 'urban' or 'rural' per row")
-    urban = zone == "urban"
-    if "income_pc" in frame.columns and frame["income_pc"].notna().all():
-        value = as_float(frame, "income_pc")
-        line = np.where(urban, standard.income_line["urban"], standard.income_line["rural"])
-    elif "score_a" in frame.columns and standard.score_a_line["rural"] is not None:
-        value = as_float(frame, "score_a")
-        line = np.where(urban, standard.score_a_line["urban"], standard.score_a_line["rural"])
-    else:
-        raise MeasureError(
-            "alkire_foster: income_gate needs 'income_pc' for every household"
-            + ("" if standard.score_a_line["rural"] is None else " or 'score_a'")
-        )
-    return value <= line
+def _af_below_line(frame: pd.DataFrame, standard: Standard) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each household's income (or score A) is at or below its zone's line, and the
+    method per row (:func:`analysis.reference.standards.below_line`)."""
+    try:
+        return below_line(frame, standard)
+    except StandardError as exc:
+        raise MeasureError(f"alkire_foster: income_gate: {exc}") from exc
 
 
 def _af_unit_weights(frame: pd.DataFrame, weight: str) -> np.ndarray:
@@ -423,9 +425,8 @@ def alkire_foster(
     normalised to sum 1 (equal weights ``w_j = 1/d`` by default)::
 
         c_i  = sum_j w_j g_ij                       deprivation score of household i
-        poor_i = c_i >= k / d                       (identification; with income_gate also
-                                                     income_pc <= the standard's income line
-                                                     for the household's zone)
+        poor_i = c_i >= k / d (- tolerance)         (identification; with income_gate also
+                                                     at or below the zone's line)
         H    = sum_i p_i poor_i / sum_i p_i         headcount ratio
         A    = sum_i p_i poor_i c_i / sum_i p_i poor_i   average intensity among the poor
         M0   = H * A = sum_i p_i poor_i c_i / sum_i p_i  (mean of censored scores)
@@ -436,12 +437,17 @@ def alkire_foster(
     ``p_i`` is the unit weight: 1 per household (``weight="households"``, the default: shares of
     households, as the review counts) or the household's ``members`` (``weight="members"``:
     shares of people living in households identified as poor). With equal weights, k = 3 is
-    "3 of 12 indicators" under Decree 07/2021 (cut-off 0.25); a score equal to the cut-off up to
-    1e-12 counts as poor. With ``income_gate=True`` and the Decree 07/2021 or 351/2025 standard,
-    equal weights and ``k = 3``, the poor are exactly the official poor class
-    (:func:`analysis.reference.standards.classify`); under Decision 59/2015
-    (income-or-deprivation rule) the gated class is not the official one. The income test uses
-    ``income_pc`` when every household has it, else ``score_a`` against the score-A line.
+    "3 of 12 indicators" under Decree 07/2021 (cut-off 0.25). With ``income_gate=True`` (income
+    per person, else score A, row by row), the Decree 07/2021 or 351/2025 standard, equal weights
+    and ``k = 3``, the poor are exactly the official poor class
+    (:func:`analysis.reference.standards.classify`); not so under Decision 59/2015.
+
+    Tolerance: poor if ``c_i >= k / d - d * 1e-9`` (a share of the total weight, 1 after
+    normalisation). Weights written rounded (``0.166666667`` for 1/6, ``0.055555556`` for 1/18)
+    are each off by up to 5e-10 of the total, a score by up to ``d * 1e-9`` after rescaling:
+    without it a household exactly at the cut-off (1/6 + 1/6 against 1/3) falls just below.
+    Distinct scores of practical weightings are far further apart (1/36 for the global MPI's).
+    Write weights to 9 significant decimals of their total, or as exact ratios (3 and 1).
 
     Decomposition by ``by`` groups (population subgroups): ``M0 = sum_g (N_g / N) M0_g`` with
     ``N_g`` the summed unit weights of group g; see :meth:`AlkireFoster.check_decomposition`.
@@ -456,12 +462,15 @@ def alkire_foster(
         Review year; selects the rows of that year (when there is a ``year`` column) and the
         standard. Default: the single year in the ``year`` column (an error if several).
     k : float, default 3
-        Poverty cut-off in indicator units: poor if ``c_i >= k / d``; ``0 < k <= d``.
+        Poverty cut-off in indicator units: poor if ``c_i >= k / d`` (within the tolerance
+        above); ``0 < k <= d``.
     weights : mapping indicator -> float, optional
         Custom indicator weights (any positive numbers; normalised to sum 1). Their keys choose
         the indicators. Default: equal weights over the year's standard's indicators.
     income_gate : bool, default False
-        Also require income at or below the income line (official-class identification).
+        Also require income at or below the income line (official-class identification),
+        row by row: income per person when the row has it, else score A (see
+        :func:`analysis.reference.standards.below_line`).
     by : str or list of str, optional
         Group column(s) for the decomposition, e.g. ``"commune_code"`` or ``"district_code"``
         (derived from ``commune_code`` with the reference geography when absent).
@@ -531,9 +540,11 @@ def alkire_foster(
     flags = frame[need[:d]].astype(object).fillna(False).astype(bool).to_numpy()
     g = flags.astype(float)
     score = g @ w.to_numpy(dtype=float)
-    poor = score >= cutoff - _EPS
-    below = _af_below_line(frame, standard) if income_gate else None
-    if below is not None:
+    tolerance = _CUTOFF_RTOL * d
+    poor = score >= cutoff - tolerance
+    below = method = None
+    if income_gate:
+        below, method = _af_below_line(frame, standard)
         poor = poor & below
     pw = _af_unit_weights(frame, weight)
 
@@ -558,6 +569,7 @@ def alkire_foster(
     scores["unit_weight"] = pw
     if below is not None:
         scores["below_line"] = below
+        scores["method"] = method
     scores["poor"] = poor
 
     return AlkireFoster(
@@ -576,6 +588,7 @@ def alkire_foster(
         unit=weight,
         income_gate=bool(income_gate),
         by=tuple(by_cols) if by_cols else None,
+        tolerance=tolerance,
     )
 
 
