@@ -16,7 +16,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from analysis.charts import figures as charts  # noqa: E402
+from analysis import charts  # noqa: E402
+from analysis.charts import maps  # noqa: E402
 from analysis.reference.geography import load_geography  # noqa: E402
 from analysis.reference.standards import standard_for_year  # noqa: E402
 
@@ -327,7 +328,7 @@ def test_choropleth_matches_features(geo, tmp_path):
     # exterior rings counter-clockwise, the hole clockwise: filled with the non-zero rule, the
     # hole stays empty whatever the orientation in the file
     rings = bu_dang.get_path().to_polygons(closed_only=False)
-    areas = [charts._signed_area(np.asarray(r)) for r in rings]
+    areas = [maps._signed_area(np.asarray(r)) for r in rings]
     assert len(areas) == 3
     assert areas[0] > 0 and areas[1] < 0 and areas[2] > 0
 

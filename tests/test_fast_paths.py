@@ -22,24 +22,19 @@ import pytest  # noqa: E402
 from projection_summary import make_summary  # noqa: E402
 from test_charts import CHARTS, build  # noqa: E402
 
+from analysis import charts
 from analysis.build import render  # noqa: E402
-from analysis.charts import figures as charts
+from analysis.charts import svg
 from analysis.projection.combine import project, simulate_paths  # noqa: E402
 from analysis.projection.context import ProjectionContext, indicator_series  # noqa: E402
 from analysis.reference.geography import load_geography  # noqa: E402
 
 
 def _savefig_svg(fig) -> str:
-    """What figure_to_svg returned before: plain savefig."""
-    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
-    metadata = {"Date": None, "Title": title}
-    if getattr(fig, "alt_text", ""):
-        metadata["Description"] = fig.alt_text
-    if getattr(fig, "chart_lang", ""):
-        metadata["Language"] = fig.chart_lang
+    """What figure_to_svg returned before: plain savefig (same metadata)."""
     buf = io.StringIO()
     with mpl.rc_context({"svg.hashsalt": charts.SVG_HASH_SALT, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", metadata=metadata)
+        fig.savefig(buf, format="svg", metadata=svg.svg_metadata(fig))
     return buf.getvalue()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.charts import figures as charts
+from analysis import charts
 from analysis.core import i18n
 from analysis.reference.standards import load_standards
 from analysis.report import narrative

@@ -123,7 +123,7 @@ def test_report_helpers_escape(displayed):
     class Fig:
         alt_text = EVIL[1] + EVIL[0]
 
-    import analysis.charts.figures as charts
+    from analysis import charts
 
     original = charts.figure_to_svg
     charts.figure_to_svg = lambda fig: '<?xml version="1.0"?><svg><title>t</title></svg>'

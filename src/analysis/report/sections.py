@@ -12,9 +12,8 @@ import html
 
 import pandas as pd
 
-from analysis import __version__
+from analysis import __version__, charts
 from analysis.bundled import datasets
-from analysis.charts import figures as charts
 from analysis.compute import area_rates, deprivation
 from analysis.core.i18n import indicator_name, label, standard_label, status_name
 from analysis.core.numbers import format_number, format_percent, format_points, format_signed
