@@ -146,11 +146,11 @@ def target_league_data(ctx: ReportContext) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per district, least likely to meet T1 first: ``district`` (name),
-        ``progress`` (reduction so far, households), ``target_value``, ``gap`` (target minus
-        projected reduction, households), ``required_pace`` (households a year),
-        ``probability`` (percent chance of meeting the target), ``status`` (code, NaN when
-        not assessed).
+        One row per district, least likely to meet T1 first (not assessed last):
+        ``district`` (name), ``progress`` (``progress_so_far`` of T1), ``target_value``,
+        ``gap`` (``target_value`` minus ``projected_value``), ``required_pace``, in the units
+        of `analysis.projection.targets.target_status`; ``probability`` (percent chance of
+        meeting the target), ``status`` (code; NaN when not assessed).
     """
     codes = list(ctx.geography.district_codes())
     status = status_table(ctx, codes)
