@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from analysis.build import batch, render, runner
 from analysis.core.errors import WorkbookError
 from analysis.report import context as report
-from analysis.report import sections, tables
+from analysis.report import display, tables
 
 EVIL = [
     "<script>alert(1)</script>",
@@ -116,9 +116,9 @@ def test_report_helpers_escape(displayed):
             synthetic = True
 
     df = pd.DataFrame({"area": EVIL, "end": range(len(EVIL))}, index=EVIL)
-    sections._table(Ctx(), df, "t", "report.section.data_notes", {"end": "count"})
-    sections._paragraphs(EVIL)
-    sections._note(Ctx(), EVIL[1])
+    display.table(Ctx(), df, "t", "report.section.data_notes", {"end": "count"})
+    display.paragraphs(EVIL)
+    display.note(Ctx(), EVIL[1])
 
     class Fig:
         alt_text = EVIL[1] + EVIL[0]
@@ -128,7 +128,7 @@ def test_report_helpers_escape(displayed):
     original = charts.figure_to_svg
     charts.figure_to_svg = lambda fig: '<?xml version="1.0"?><svg><title>t</title></svg>'
     try:
-        sections._figure(Fig())
+        display.figure(Fig())
     finally:
         charts.figure_to_svg = original
     assert_inert(_html_of(displayed), *EVIL)

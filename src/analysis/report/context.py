@@ -80,9 +80,9 @@ def load_data(data_source: str | None = None) -> DataBundle:
         households = pd.read_parquet(hh_path) if hh_path.exists() else None
         label_, checksum = f"data/synthetic/{summary_path.name}", datasets.sha256(summary_path)
     else:
-        from analysis.intake.load import read_any
+        from analysis.intake import load as intake
 
-        frame, kind = read_any(path, geography=geo)
+        frame, kind = intake.read_any(path, geography=geo)
         if kind == "households":
             households = frame
             base = flows.summarise_households(frame, geo)
@@ -281,7 +281,19 @@ def load(
 
 
 def shown_rates(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rates of summary rows with small counts blanked (the report's ``min_households``)."""
+    """Rates of summary rows with small counts blanked (the report's ``min_households``).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+    frame : pandas.DataFrame
+        Summary rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `analysis.compute.area_rates.rates` of the rows, rates on too few households NaN.
+    """
     out = area_rates.rates(frame, ctx.min_households)
     return area_rates.suppress_small(out)
 
@@ -292,7 +304,23 @@ def _value(row, col):
 
 
 def facts(ctx: ReportContext) -> dict:
-    """The headline facts of the report's area and year (numbers used by text and boxes)."""
+    """The headline facts of the report's area and year (numbers used by text and boxes).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+
+    Returns
+    -------
+    dict
+        ``area_name``, ``year``, ``prev_year`` (``None`` without a previous review),
+        ``comparable`` (same standard as the previous review), households ``poor``,
+        ``near_poor``, ``em_poor``, ``total``, the year's flows ``start``, ``escaped``,
+        ``repoverty``, ``new``, ``other``, ``end``, ``reduction`` and ``em_reduction`` (start
+        minus end), rates in percent ``rate``, ``near_rate``, ``em_rate``, ``non_em_rate``,
+        ``em_share_of_poor``, with a previous review ``prev_poor`` and ``prev_rate``, and the
+        `plan_facts`. Missing values are ``None``.
+    """
     rows = ctx.rows()
     rates = shown_rates(ctx, rows).set_index("year")
     chg = area_rates.changes(rows, ctx.min_households).set_index(rows["year"].to_numpy())
@@ -335,7 +363,19 @@ def facts(ctx: ReportContext) -> dict:
 
 
 def plan_facts(ctx: ReportContext) -> dict:
-    """This year's T1 target for the area (allocated for a district) and how far it was met."""
+    """This year's T1 target for the area (allocated for a district).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+
+    Returns
+    -------
+    dict
+        ``year_target`` (households to leave poverty this year) and ``year_target_source``
+        (where the figure comes from; ``default...`` for a default allocation); empty when the
+        plan sets no T1 target for the year or the district.
+    """
     table, alloc = _allocations(ctx.data, ctx.year)
     t1 = table[table["target_id"] == "T1"].iloc[0]
     if not (int(t1["first_year"]) <= ctx.year <= int(t1["last_year"])):
@@ -375,12 +415,32 @@ HEADLINE_KEYS = [
 
 
 def pick(f: dict, keys: list[str]) -> dict:
+    """The facts ``keys`` of ``f`` (e.g. `facts`), in that order, ``None`` when absent.
+
+    Returns
+    -------
+    dict
+    """
     return {k: f.get(k) for k in keys}
 
 
 @lru_cache(maxsize=8)
 def af_by_district(data: DataBundle, year: int, min_households: int):
-    """Alkire-Foster for the province decomposed by district (computed once per process)."""
+    """Alkire-Foster for the province decomposed by district (computed once per process).
+
+    Parameters
+    ----------
+    data : DataBundle
+    year : int
+        Review year.
+    min_households : int
+        Groups on fewer households are flagged.
+
+    Returns
+    -------
+    analysis.compute.deprivation.AlkireFoster or None
+        ``None`` without household records for the year.
+    """
     if data.households is None:
         return None
     year_hh = data.households[data.households["year"] == year]
@@ -392,6 +452,18 @@ def af_by_district(data: DataBundle, year: int, min_households: int):
 
 
 def district_rates(ctx: ReportContext) -> pd.DataFrame:
+    """Poverty rate of every district in the report's year.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``district`` (name), ``rate`` (percent, not blanked on small counts),
+        ``poor``, ``total`` (households); highest rate first, index 0..n-1 (rank - 1).
+    """
     s = ctx.summary
     rows = s[(s["area_level"] == "district") & (s["zone"] == "all") & (s["year"] == ctx.year)]
     rates = area_rates.rates(rows, ctx.min_households)
@@ -434,7 +506,17 @@ def province_summary_text(year: int | None = None, lang: str = "vi", data_source
 
 
 def zone_rows(ctx: ReportContext) -> pd.DataFrame:
-    """Summary rows by zone (forecast and targets sum the zones themselves)."""
+    """Summary rows by zone (forecast and targets sum the zones themselves).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every area's rows with ``zone`` other than ``"all"``, every year.
+    """
     return ctx.summary[ctx.summary["zone"] != "all"]
 
 
@@ -442,8 +524,19 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
     """Target status of some areas (cached per process).
 
     Each area's rows do not depend on which other areas are computed with it
-    (`status.target_status` seeds every area on its own), so a district report computes only
+    (`targets.target_status` seeds every area on its own), so a district report computes only
     its own district, in its own report process, in parallel with the others.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+    codes : list of str
+        Area codes (``"province"`` or district codes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `analysis.projection.targets.target_status` of those areas in the report's year.
     """
     return _cached_status(ctx.data, ctx.year, tuple(codes))
 
@@ -461,7 +554,19 @@ def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.Da
 
 @lru_cache(maxsize=8)
 def model_weights(data: DataBundle, year: int) -> dict:
-    """Model weights for the combined projection: inverse backtest MAE (see analysis.projection.backtest)."""
+    """Model weights for the combined projection: inverse backtest MAE (computed once per process).
+
+    Parameters
+    ----------
+    data : DataBundle
+    year : int
+        Review year: the backtest uses the reviews up to it.
+
+    Returns
+    -------
+    dict
+        See `analysis.projection.backtest.model_weights`.
+    """
     from analysis.projection import backtest
 
     rows = data.summary[(data.summary["zone"] != "all") & (data.summary["year"] <= year)]

@@ -185,6 +185,8 @@ def headline_paragraph(facts: dict, lang: str = "vi") -> str:
     -------
     str
     """
+    # One function, long: the sentences are appended in reading order, each guarded by the
+    # facts it needs, so the paragraph reads top to bottom as the code does.
     check_lang(lang)
     _require(facts, ("area_name", "year", "poor", "rate"), "headline paragraph")
     year = int(facts["year"])

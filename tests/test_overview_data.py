@@ -1,0 +1,165 @@
+"""Tests for analysis.report.overview_data: the data behind the plan-target sections, the province
+overview's own sections and the data note, on the bundled data, checked against sums of the
+bundled summary's commune rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.projection.targets import STATUS_COLUMNS, STATUSES
+from analysis.report import context, overview_data
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRICT = "696"  # Bù Đăng
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return context.load("Bù Đăng", YEAR, "en")
+
+
+@pytest.fixture(scope="module")
+def province():
+    return context.load("province", YEAR, "en")
+
+
+@pytest.fixture(scope="module")
+def raw():
+    """The bundled summary as read from its CSV, with each commune's district."""
+    summary = pd.read_csv(ROOT / "data/synthetic/summary.csv", dtype={"area_code": str})
+    units = pd.read_csv(ROOT / "data/reference/binh-phuoc/units-2025-03-01.csv", dtype=str)
+    district_of = units.set_index("commune_code")["district_code"]
+    return summary.assign(district=summary["area_code"].map(district_of))
+
+
+def total(raw, year, district=DISTRICT):
+    """Sums of the commune rows (both zones) of a district (all districts: ``None``)."""
+    rows = raw[raw["year"] == year]
+    if district is not None:
+        rows = rows[rows["district"] == district]
+    return rows.sum(numeric_only=True)
+
+
+def test_projections(ctx, raw):
+    data = overview_data.projections_data(ctx)
+    assert set(data.history) == set(data.projections) == set(overview_data.FAN_INDICATORS)
+    history = data.history["poor_households"]
+    assert list(history.columns) == ["year", "value"]
+    assert history.set_index("year").loc[YEAR, "value"] == total(raw, YEAR)["poor_end"]
+    rate = data.history["poverty_rate_pct"].set_index("year").loc[YEAR, "value"]
+    now = total(raw, YEAR)
+    assert rate == pytest.approx(100 * now["poor_end"] / now["total_households"])
+    proj = data.projections["poor_households"]
+    assert set(proj["model"]) == {"combined"}
+    assert {"year", "mean", "lo80", "hi80", "lo95", "hi95"} <= set(proj.columns)
+    assert proj["year"].min() == YEAR + 1 and proj["year"].max() == 2030
+    assert (proj["lo95"] <= proj["mean"]).all() and (proj["mean"] <= proj["hi95"]).all()
+    assert list(data.status.columns) == STATUS_COLUMNS
+    assert set(data.status["area_code"]) == {DISTRICT}
+    assert set(data.status["status"].dropna()) <= set(STATUSES)
+    # T1 from the start of 2022 at this year's allocated pace
+    start_2022 = total(raw, 2022)["poor_start"]
+    annual = context.plan_facts(ctx)["year_target"]
+    assert data.t1_level == {2025: max(start_2022 - 4 * annual, 0.0)}
+    assert data.default_allocation  # the bundled data have no province allocation
+
+
+def test_target_league(province):
+    df = overview_data.target_league_data(province)
+    assert list(df.columns) == [
+        "district",
+        "progress",
+        "target_value",
+        "gap",
+        "required_pace",
+        "probability",
+        "status",
+    ]
+    assert len(df) == len(province.geography.district_codes())
+    assessed = df["probability"].dropna()
+    assert assessed.is_monotonic_increasing and assessed.between(0, 100).all()
+    assert df["probability"].iloc[len(assessed) :].isna().all()  # not assessed: last
+    assert set(df["status"].dropna()) <= set(STATUSES)
+    # one row is T1 of Bù Đăng's own status table
+    mine = context.status_table(province, [DISTRICT])
+    t1 = mine[mine["target_id"] == "T1"].iloc[0]
+    row = df.set_index("district").loc["Bù Đăng"]
+    assert row["gap"] == pytest.approx(t1["target_value"] - t1["projected_value"])
+    assert row["probability"] == pytest.approx(100 * t1["probability"])
+
+
+def test_league(province, raw):
+    df = overview_data.league_data(province)
+    assert list(df.columns) == [
+        "district",
+        "total",
+        "poor",
+        "rate",
+        "change_points",
+        "reduction",
+        "em_rate",
+        "near_poor",
+    ]
+    assert len(df) == raw["district"].nunique()
+    assert df["rate"].is_monotonic_decreasing
+    now, prev = total(raw, YEAR), total(raw, YEAR - 1)
+    row = df.set_index("district").loc["Bù Đăng"]
+    assert row["poor"] == now["poor_end"] and row["near_poor"] == now["near_poor_end"]
+    assert row["reduction"] == now["poor_start"] - now["poor_end"]
+    assert row["change_points"] == pytest.approx(
+        100 * now["poor_end"] / now["total_households"]
+        - 100 * prev["poor_end"] / prev["total_households"]
+    )
+    assert row["em_rate"] == pytest.approx(100 * now["em_poor_end"] / now["em_total_households"])
+
+
+def test_published(province, raw):
+    df = overview_data.published_data(province)
+    assert list(df.columns) == ["year", "indicator", "published", "data", "source"]
+    assert set(df["indicator"]) <= set(overview_data.PUBLISHED_MATCH)
+    poor = df[df["indicator"] == "poor_households"]
+    assert len(poor)
+    for r in poor.itertuples():
+        assert r.data == total(raw, r.year, district=None)["poor_end"]
+    rates = df[df["indicator"] == "poverty_rate_pct"]
+    for r in rates.itertuples():
+        s = total(raw, r.year, district=None)
+        assert r.data == pytest.approx(100 * s["poor_end"] / s["total_households"])
+
+
+def test_coverage(ctx, raw):
+    df = overview_data.coverage_data(ctx)
+    assert list(df.columns) == ["year", "health_insurance", "credit", "training"]
+    assert df["year"].max() == YEAR
+    row = df.set_index("year").loc[YEAR]
+    now = total(raw, YEAR)
+    assert row["health_insurance"] == pytest.approx(
+        100 * now["people_health_insured"] / now["people_poor_near"]
+    )
+    assert row["credit"] == pytest.approx(
+        100 * now["households_credit_received"] / now["households_credit_need"]
+    )
+    assert row["training"] == pytest.approx(
+        100 * now["people_training_received"] / now["people_training_need"]
+    )
+
+
+def test_data_note(ctx):
+    df = overview_data.data_note_data(ctx)
+    assert list(df.columns) == ["item", "value"]
+    assert df["item"].tolist() == [
+        "note.data_file",
+        "note.synthetic_label",
+        "table.standard",
+        "note.code_version",
+        "note.parameters",
+        "note.run_time",
+        "note.admin",
+    ]
+    value = df.set_index("item")["value"]
+    assert value["note.data_file"].startswith("data/synthetic/summary.csv (SHA-256 ")
+    assert "year=2024" in value["note.parameters"] and "lang='en'" in value["note.parameters"]

@@ -1,0 +1,97 @@
+"""Tests for analysis.report.sections: each section the notebooks call has a data function, and
+displays what that function returns (without adding a value of its own to the notebook)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.report import context, sections
+from analysis.report.tables import TABLE_MIME
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+DATA = {"flows_section": "flows_data", "league_table": "league_data"}  # other names: f"{x}_data"
+
+
+def section_calls(notebook: str) -> list[str]:
+    """Names of the section functions a report notebook calls, in order."""
+    cells = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    return [s.split("(")[0].removeprefix("sections.") for s in code if s.startswith("sections.")]
+
+
+@pytest.fixture()
+def displayed(monkeypatch):
+    """What the sections display (HTML and raw bundles), without a notebook."""
+    import IPython.display
+
+    shown: list = []
+
+    def display(*objs, raw=False, **kw):
+        for obj in objs:
+            shown.append(obj if raw else getattr(obj, "data", obj))
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    return shown
+
+
+def tables(shown) -> dict:
+    return {s[TABLE_MIME]["name"]: s[TABLE_MIME] for s in shown if isinstance(s, dict)}
+
+
+def assert_carries(payload: dict, frame: pd.DataFrame) -> None:
+    """The table sent to Excel holds ``frame``'s values (JSON keeps 10 significant digits)."""
+    sent = pd.DataFrame(payload["rows"], columns=list(frame.columns)).fillna(np.nan)
+    pd.testing.assert_frame_equal(
+        sent, frame.reset_index(drop=True), check_dtype=False, check_exact=False, rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("notebook", ["district_report.ipynb", "province_overview.ipynb"])
+def test_every_section_has_a_data_function(notebook):
+    names = section_calls(notebook)
+    assert len(names) >= 10
+    for name in names:
+        data = getattr(sections, DATA.get(name, f"{name}_data"))
+        assert callable(data) and data.__doc__, name
+
+
+def test_district_sections_display_and_return_none(displayed):
+    ctx = context.load("Bù Đăng", 2024, "en")
+    for name in section_calls("district_report.ipynb"):
+        assert getattr(sections, name)(ctx) is None, name
+    shown = tables(displayed)
+    assert list(shown) == [
+        "trend",
+        "flows",
+        "ethnic",
+        "alkire_foster",
+        "deprivation",
+        "communes",
+        "targets",
+        "coverage",
+        "data_note",
+    ]
+    # the trend table is trends_data's, with localised headers
+    trend = shown["trend"]
+    data = sections.trends_data(ctx)
+    assert trend["columns"][:3] == ["Year", "Poverty standard", "Poor households"]
+    assert [row[2] for row in trend["rows"]] == data["poor"].tolist()
+    assert [row[0] for row in trend["rows"]] == data["year"].tolist()
+    assert_carries(shown["flows"], sections.flows_data(ctx).counts)
+    assert_carries(shown["coverage"], sections.coverage_data(ctx))
+
+
+def test_province_tables_carry_their_data(displayed):
+    ctx = context.load("province", 2024, "en")
+    sections.league_table(ctx)
+    sections.published(ctx)
+    shown = tables(displayed)
+    assert_carries(shown["league"], sections.league_data(ctx))
+    published = sections.published_data(ctx)
+    sent = [r[3] for r in shown["published"]["rows"]]
+    assert sent == pytest.approx(published["data"].tolist(), rel=1e-9, nan_ok=True)
