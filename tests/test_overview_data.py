@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.projection.targets import STATUS_COLUMNS, STATUSES
+from analysis.projection.status import STATUS_COLUMNS, STATUSES
 from analysis.report import context, overview_data
 
 ROOT = Path(__file__).resolve().parents[1]
