@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from analysis.build import batch
+from analysis.core.errors import WorkbookError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "two_districts_summary.csv"
 BU_DANG_COMMUNES = None  # filled from the reference list below
@@ -53,6 +54,33 @@ def run(tmp_path, monkeypatch, lang, areas="Bù Đăng,Lộc Ninh", formats="htm
         geojson=None,
     )
     return batch.main(args)
+
+
+def test_config_carries_the_options_and_the_year_reaches_the_notebook(tmp_path, monkeypatch):
+    """The year traced from the command's options to every notebook's parameters."""
+    monkeypatch.setenv("BPWB_REPORTS", str(tmp_path / "reports"))
+    config = batch.make_config(
+        year="2024", areas="Bù Đăng,province", lang="vi,en", formats="html", data=str(FIXTURE),
+        min_households=30, engine="kernel",
+    )  # fmt: skip
+    assert (config.year, config.languages, config.formats) == (2024, ("vi", "en"), ("html",))
+    assert config.data_source == str(FIXTURE) and config.min_households == 30
+    assert config.engine == "kernel" and config.preload and config.data_files is None
+    assert config.reports_dir == tmp_path / "reports"
+    assert config.preload_arguments() == {
+        "year": 2024, "data_source": str(FIXTURE), "min_households": 30
+    }  # fmt: skip
+    jobs = batch.jobs_for(config, "en")
+    assert [j.slug for j in jobs] == ["province", "bu-dang"]
+    assert jobs[1].parameters == {
+        "area": "696", "data_source": str(FIXTURE), "min_households": 30, "geojson": "",
+        "year": 2024, "lang": "en",
+    }  # fmt: skip
+    latest = batch.make_config()
+    assert latest.year == batch.resolve_year("latest") and latest.languages == ("vi",)
+    assert latest.data_files and latest.engine == "inprocess"
+    with pytest.raises(WorkbookError, match="--lang"):
+        batch.make_config(lang="vi,fr")
 
 
 def vn(n: int) -> str:

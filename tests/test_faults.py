@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import runner
+from analysis.build import files, runner
+from analysis.build.config import FORMATS
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +65,7 @@ def _running_child(folder: Path, slug: str, timeout: float = 60.0) -> int:
     """Pid of the report process of ``slug`` once it runs (its log is being written)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for tmp in folder.glob(f".{slug}.log.*{runner.TMP_SUFFIX}"):
+        for tmp in folder.glob(f".{slug}.log.*{files.TMP_SUFFIX}"):
             pid = int(tmp.name.split(".")[-2])
             time.sleep(0.3)  # well inside the notebook now
             return pid
@@ -109,8 +110,8 @@ def assert_truthful(folder: Path, formats=FAST) -> dict:
     """No temporary or lock file; manifest, index and files agree; outputs are whole files."""
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.startswith(".")], names
-    manifest = json.loads((folder / runner.MANIFEST_NAME).read_text(encoding="utf-8"))
-    index = (folder / runner.INDEX_NAME).read_text(encoding="utf-8")
+    manifest = json.loads((folder / files.MANIFEST_NAME).read_text(encoding="utf-8"))
+    index = (folder / files.INDEX_NAME).read_text(encoding="utf-8")
     for href in re.findall(r'href="([^"#]+)"', index):
         assert (folder / href).is_file(), f"index links to missing {href}"
     failures = (
@@ -127,7 +128,7 @@ def assert_truthful(folder: Path, formats=FAST) -> dict:
         if entry["status"] == "failed":
             assert slug in failures
             assert entry["error"]
-            for fmt in runner.FORMATS:  # never a stale report beside a failure
+            for fmt in FORMATS:  # never a stale report beside a failure
                 assert not (folder / f"{slug}.{fmt}").exists(), (slug, fmt)
         else:
             assert f"({slug})" not in failures
@@ -270,7 +271,7 @@ def test_second_batch_refuses_or_waits(reports):
     folder.mkdir(parents=True, exist_ok=True)
     _running_child(folder, "dong-xoai")
     t0 = time.monotonic()
-    with pytest.raises(runner.BatchLockedError) as err:
+    with pytest.raises(files.BatchLockedError) as err:
         _run(_jobs(hold), data)
     assert time.monotonic() - t0 < 10
     message = str(err.value)
@@ -299,7 +300,7 @@ def test_cli_refuses_locked_folder_without_traceback(reports, tmp_path):
     year = resolve_year("latest")
     locked = folder.parents[1] / str(year) / "vi"
     locked.mkdir(parents=True)
-    with runner.FolderLock(locked):
+    with files.FolderLock(locked):
         proc = subprocess.run(
             [sys.executable, "-m", "analysis", "report", "--areas", "Bù Đăng", "--formats",
              "html"],
@@ -308,4 +309,4 @@ def test_cli_refuses_locked_folder_without_traceback(reports, tmp_path):
     assert proc.returncode != 0
     assert "being written by another batch" in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
-    assert not [p for p in locked.iterdir() if p.name != runner.LOCK_NAME]
+    assert not [p for p in locked.iterdir() if p.name != files.LOCK_NAME]

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.build import batch, render, runner
+from analysis.build import batch, index, jobs, render, runner
 from analysis.core.errors import WorkbookError
 from analysis.report import context as report
 from analysis.report import display, tables
@@ -195,7 +195,7 @@ def test_index_page_escapes_names_and_errors():
         },
         "last_batch": {"finished_at": EVIL[2]},
     }
-    assert_inert(runner.render_index(manifest), EVIL[1], EVIL[3], EVIL[4], EVIL[2])
+    assert_inert(index.render_index(manifest), EVIL[1], EVIL[3], EVIL[4], EVIL[2])
 
 
 # -- parameters cannot escape reports/ -----------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_bad_slugs_refused_before_anything_runs(slug, tmp_path, monkeypatch):
     monkeypatch.setenv("BPWB_REPORTS", str(tmp_path / "reports"))
     job = ("696", NOTEBOOKS / "report.ipynb", {"area": "696"}, slug)
     with pytest.raises(runner.ParameterError, match="slug"):
-        runner.prepare_jobs([job], 2024, "vi")
+        jobs.prepare_jobs([job], 2024, "vi")
     assert not (tmp_path / "reports").exists()
 
 
@@ -233,7 +233,7 @@ def test_area_names_resolve_or_are_refused(areas):
 
 def test_planned_slugs_are_plain_names():
     for job in batch.plan_jobs("all"):
-        assert runner._SLUG_RE.match(job.slug) and "/" not in job.slug and ".." not in job.slug
+        assert jobs._SLUG_RE.match(job.slug) and "/" not in job.slug and ".." not in job.slug
 
 
 # -- spreadsheets -----------------------------------------------------------------------------------

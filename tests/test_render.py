@@ -20,7 +20,7 @@ def executed():
     """The fixture report notebook executed in a forked child with the in-process engine."""
     import json
 
-    from analysis.build.runner import _execute_notebook
+    from analysis.build.task import execute_notebook
 
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -32,7 +32,7 @@ def executed():
                 "parameters": {"area": "696", "area_name": "Bù Đăng", "year": 2024},
                 "engine": "inprocess",
             }
-            nb, error, _ = _execute_notebook(spec, io.StringIO())
+            nb, error, _ = execute_notebook(spec, io.StringIO())
             os.write(write_fd, json.dumps({"nb": nb, "error": error}).encode())
         finally:
             os._exit(0)

@@ -200,23 +200,20 @@ def bench_batch(areas: str, repeats: int, work: Path, log) -> dict:
 
 
 def _rerun_in_process(areas: str, reports: Path, repeats: int) -> list[float]:
-    """Time ``run_batch`` called again in one Python process (like a notebook), all cached.
+    """Time ``run_reports`` called again in one Python process (like a notebook), all cached.
 
     The first call of the process (cold: imports, hashing the data files) is not timed; it is
     the CLI re-run's case.
     """
     code = (
-        "import json, os, sys, time\n"
+        "import json, sys, time\n"
         "from analysis.build import batch, runner\n"
         "areas, n = sys.argv[1], int(sys.argv[2])\n"
-        "year = batch.resolve_year('latest')\n"
-        "os.environ['BPWB_YEAR'] = str(year)\n"
+        "config = batch.make_config(areas=areas, lang='vi', progress=False)\n"
         "out = []\n"
         "for i in range(n + 1):\n"
         "    t = time.perf_counter()\n"
-        "    r = runner.run_batch(batch.plan_jobs(areas), year, 'vi', progress=False,\n"
-        "        data_files=[batch.paths.default_summary(), batch.paths.default_households()],\n"
-        "        warm_modules=('analysis.report.context:preload',))\n"
+        "    r = runner.run_reports(config, batch.jobs_for(config, 'vi'), 'vi')\n"
         "    out.append(time.perf_counter() - t) if i else None\n"
         "    assert all(x.status == 'cached' for x in r.results), r.summary()\n"
         "print('TIMES', json.dumps(out))\n"
@@ -390,6 +387,72 @@ def _goal(ok: bool) -> str:
     return "met" if ok else "missed"
 
 
+def _b1_rows(batch: dict, areas: str, year: int, naive_areas: int | None, work: Path, info: dict,
+             log) -> tuple[list[Row], list[str]]:  # fmt: skip
+    """B1: the runner against the naive loop; rows and the section's note."""
+    rows: list[Row] = []
+    area_list = _area_list(areas, year)
+    n_total = len(area_list)
+    n_naive = n_total if not naive_areas else max(1, min(int(naive_areas), n_total))
+    per_area = naive_loop(area_list[:n_naive], year, work, log)
+    runner_wall = [r.wall for r in batch["full"]]
+    rows.append(Row(
+        "B1", f"runner: {n_total} reports, HTML+PDF+xlsx (CLI, fresh process)", "s",
+        runner_wall, [r.cpu for r in batch["full"]],
+        f"python -m analysis report --force, {info['cores']} workers",
+    ))  # fmt: skip
+    totals = {slug: sum(r.wall for r in runs) for slug, runs in per_area.items()}
+    cpus = {slug: sum(r.cpu for r in runs) for slug, runs in per_area.items()}
+    for step, name in enumerate(("papermill", "nbconvert --no-input", "weasyprint")):
+        rows.append(Row(
+            "B1", f"naive: {name} per area", "s",
+            [runs[step].wall for runs in per_area.values()],
+            [runs[step].cpu for runs in per_area.values()],
+            f"{len(per_area)} areas, one run each",
+        ))  # fmt: skip
+    measured = sum(totals.values())
+    if n_naive == n_total:
+        naive_total = measured
+        how = f"measured over all {n_total} areas, one run"
+    else:  # the province first, then districts: scale the districts' mean
+        first = area_list[0][0]
+        others = [t for s, t in totals.items() if s != first]
+        mean_other = statistics.mean(others) if others else totals[first]
+        naive_total = totals[first] + mean_other * (n_total - 1)
+        how = (
+            f"EXTRAPOLATED: measured {n_naive} of {n_total} areas ({measured:.0f} s), "
+            f"{first} + mean of the others x {n_total - 1}"
+        )
+    rows.append(Row("B1", f"naive loop total, {n_total} areas (HTML+PDF, no xlsx)", "s",
+                    [naive_total], [sum(cpus.values())], how))  # fmt: skip
+    ratio = naive_total / statistics.median(runner_wall)
+    rows.append(Row("B1", "speed-up: naive total / runner median", "×", [ratio], [],
+                    f"goal ≥ {GOALS['B1']:.0f}× on 2 cores: {_goal(ratio >= 8)}"))  # fmt: skip
+    section = [
+        f"Naive baseline: {how}. The naive loop writes no xlsx; the runner writes it.",
+    ]
+    return rows, section
+
+
+def _b2_rows(batch: dict) -> list[Row]:
+    """B2: the unchanged re-run, from a fresh process and in the same process."""
+    rows: list[Row] = []
+    b1 = statistics.median(r.wall for r in batch["full"])
+    again = [r.wall for r in batch["again"]]
+    inproc = batch["in_process"]
+    rows.append(Row("B2", "re-run, nothing changed (CLI, fresh process)", "s", again,
+                    [r.cpu for r in batch["again"]], "every report a cache hit"))  # fmt: skip
+    rows.append(Row("B2", "re-run, nothing changed (run_batch again in the same process)",
+                    "s", inproc, [], "e.g. JupyterLab; after a first (cold) call"))  # fmt: skip
+    r_cli = b1 / statistics.median(again)
+    r_in = b1 / statistics.median(inproc)
+    rows.append(Row("B2", "speed-up: B1 runner / re-run (CLI)", "×", [r_cli], [],
+                    f"goal ≥ {GOALS['B2']:.0f}×: {_goal(r_cli >= 20)}"))  # fmt: skip
+    rows.append(Row("B2", "speed-up: B1 runner / re-run (same process)", "×", [r_in], [],
+                    f"goal ≥ {GOALS['B2']:.0f}×: {_goal(r_in >= 20)}"))  # fmt: skip
+    return rows
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the benchmark cases; returns the exit code."""
     quick = bool(getattr(args, "quick", False))
@@ -423,60 +486,10 @@ def main(args: argparse.Namespace) -> int:
         if {"B1", "B2", "B4"} & set(cases):
             batch = bench_batch(areas, repeats, work, log)
         if "B1" in cases and batch is not None:
-            area_list = _area_list(areas, year)
-            n_total = len(area_list)
-            n_naive = n_total if not naive_areas else max(1, min(int(naive_areas), n_total))
-            per_area = naive_loop(area_list[:n_naive], year, work, log)
-            runner_wall = [r.wall for r in batch["full"]]
-            rows.append(Row(
-                "B1", f"runner: {n_total} reports, HTML+PDF+xlsx (CLI, fresh process)", "s",
-                runner_wall, [r.cpu for r in batch["full"]],
-                f"python -m analysis report --force, {info['cores']} workers",
-            ))  # fmt: skip
-            totals = {slug: sum(r.wall for r in runs) for slug, runs in per_area.items()}
-            cpus = {slug: sum(r.cpu for r in runs) for slug, runs in per_area.items()}
-            for step, name in enumerate(("papermill", "nbconvert --no-input", "weasyprint")):
-                rows.append(Row(
-                    "B1", f"naive: {name} per area", "s",
-                    [runs[step].wall for runs in per_area.values()],
-                    [runs[step].cpu for runs in per_area.values()],
-                    f"{len(per_area)} areas, one run each",
-                ))  # fmt: skip
-            measured = sum(totals.values())
-            if n_naive == n_total:
-                naive_total = measured
-                how = f"measured over all {n_total} areas, one run"
-            else:  # the province first, then districts: scale the districts' mean
-                first = area_list[0][0]
-                others = [t for s, t in totals.items() if s != first]
-                mean_other = statistics.mean(others) if others else totals[first]
-                naive_total = totals[first] + mean_other * (n_total - 1)
-                how = (
-                    f"EXTRAPOLATED: measured {n_naive} of {n_total} areas ({measured:.0f} s), "
-                    f"{first} + mean of the others x {n_total - 1}"
-                )
-            rows.append(Row("B1", f"naive loop total, {n_total} areas (HTML+PDF, no xlsx)", "s",
-                            [naive_total], [sum(cpus.values())], how))  # fmt: skip
-            ratio = naive_total / statistics.median(runner_wall)
-            rows.append(Row("B1", "speed-up: naive total / runner median", "×", [ratio], [],
-                            f"goal ≥ {GOALS['B1']:.0f}× on 2 cores: {_goal(ratio >= 8)}"))  # fmt: skip
-            sections["B1"] = [
-                f"Naive baseline: {how}. The naive loop writes no xlsx; the runner writes it.",
-            ]
+            b1_rows, sections["B1"] = _b1_rows(batch, areas, year, naive_areas, work, info, log)
+            rows += b1_rows
         if "B2" in cases and batch is not None:
-            b1 = statistics.median(r.wall for r in batch["full"])
-            again = [r.wall for r in batch["again"]]
-            inproc = batch["in_process"]
-            rows.append(Row("B2", "re-run, nothing changed (CLI, fresh process)", "s", again,
-                            [r.cpu for r in batch["again"]], "every report a cache hit"))  # fmt: skip
-            rows.append(Row("B2", "re-run, nothing changed (run_batch again in the same process)",
-                            "s", inproc, [], "e.g. JupyterLab; after a first (cold) call"))  # fmt: skip
-            r_cli = b1 / statistics.median(again)
-            r_in = b1 / statistics.median(inproc)
-            rows.append(Row("B2", "speed-up: B1 runner / re-run (CLI)", "×", [r_cli], [],
-                            f"goal ≥ {GOALS['B2']:.0f}×: {_goal(r_cli >= 20)}"))  # fmt: skip
-            rows.append(Row("B2", "speed-up: B1 runner / re-run (same process)", "×", [r_in], [],
-                            f"goal ≥ {GOALS['B2']:.0f}×: {_goal(r_in >= 20)}"))  # fmt: skip
+            rows += _b2_rows(batch)
         if "B3" in cases:
             b3_rows, agree = bench_national(households, repeats, work, log)
             rows += b3_rows

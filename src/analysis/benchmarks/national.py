@@ -148,6 +148,8 @@ def national_households(
     Path
         The file written.
     """
+    # Long (mostly docstring): one chunk loop kept whole, since the order of the random draws
+    # within a chunk defines the file (same arguments, same bytes).
     import os
 
     import pyarrow as pa

@@ -1,4 +1,9 @@
-"""The ``report`` command: which reports to build, then `analysis.build.runner.run_batch` builds them.
+"""The ``report`` command: the run's configuration, which reports to build, then
+`analysis.build.runner.run_reports` builds them.
+
+`make_config` turns the command's options into one `RunConfig` (the review year resolved, the data
+files of the cache key, the reports folder); `jobs_for` lists its reports (`plan_jobs` of
+``--areas``) with their notebook parameters (year, language, data source...) taken from it.
 
 ``--areas all`` is the province overview (slug ``province``) plus one report per district of the
 reference geography (slug = the district's ASCII slug); names and codes in any spelling that
@@ -8,9 +13,9 @@ reference geography (slug = the district's ASCII slug); names and codes in any s
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
+from analysis.build.config import RunConfig
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
 from analysis.core.i18n import label
@@ -25,6 +30,7 @@ def plan_jobs(
     min_households: int = 50,
     geojson: str = "",
     lang: str = "vi",
+    year: int | None = None,
 ) -> list:
     """Report jobs for an ``--areas`` value.
 
@@ -35,14 +41,18 @@ def plan_jobs(
     data_source, min_households, geojson
         Passed to every notebook's parameters.
     lang : {"vi", "en"}
-        Language of the report titles.
+        Language of the report titles; with ``year``, also the notebooks' ``lang``.
+    year : int, optional
+        The review year, passed to every notebook's parameters with ``lang`` (`main` passes
+        its configuration's); without it the runner gives the notebooks the batch's year and
+        language.
 
     Returns
     -------
-    list of analysis.build.runner.ReportJob
+    list of analysis.build.jobs.ReportJob
         The province overview first, then districts in code order.
     """
-    from analysis.build.runner import ReportJob
+    from analysis.build.jobs import ReportJob
 
     geo = load_geography()
     wanted = [a.strip() for a in str(areas).split(",") if a.strip()]
@@ -58,6 +68,8 @@ def plan_jobs(
         "min_households": int(min_households),
         "geojson": geojson,
     }
+    if year is not None:
+        common.update(year=int(year), lang=lang)
     jobs = []
     if include_province:
         jobs.append(
@@ -82,6 +94,26 @@ def plan_jobs(
             )
         )
     return jobs
+
+
+def jobs_for(config: RunConfig, lang: str) -> list:
+    """The report jobs of a run in one language: `plan_jobs` with the configuration's values.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run (``areas``, ``data_source``, ``min_households``, ``geojson``, ``year``).
+    lang : {"vi", "en"}
+
+    Returns
+    -------
+    list of analysis.build.jobs.ReportJob
+        Their parameters carry the run's year and ``lang`` explicitly.
+    """
+    return plan_jobs(
+        config.areas, config.data_source, config.min_households, config.geojson, lang,
+        year=config.year,
+    )  # fmt: skip
 
 
 def resolve_year(year: str | int, data_source: str = "") -> int:
@@ -122,37 +154,116 @@ def _is_synthetic(data_source: str) -> bool:
     return manifest.loc[rel, "synthetic"] == "True"
 
 
+def make_config(
+    year: str | int = "latest",
+    areas: str = "all",
+    lang: str = "vi",
+    formats: str = "html,pdf,xlsx",
+    data: str | None = None,
+    min_households: int = 50,
+    geojson: str | None = None,
+    workers: int | None = None,
+    engine: str = "fork",
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> RunConfig:
+    """The run configuration of the ``report`` command's options.
+
+    Parameters
+    ----------
+    year : str or int
+        Review year, or ``"latest"`` (`resolve_year`).
+    areas : str
+        ``--areas`` (see `plan_jobs`).
+    lang : str
+        ``vi``, ``en`` or ``vi,en``.
+    formats : str
+        Comma-separated formats (``html,pdf,xlsx``).
+    data : str, optional
+        Data file; None for the bundled synthetic data.
+    min_households : int
+        Rates on fewer households are flagged.
+    geojson : str, optional
+        District boundaries for a real choropleth.
+    workers : int, optional
+        Reports running at once (default: cores).
+    engine : {"fork", "kernel"}
+        ``fork``: the in-process engine in forked warm processes; ``kernel``: Jupyter kernels.
+    executor : {"local", "dask"}
+    scheduler : str, optional
+        Dask scheduler address.
+    force : bool
+        Rebuild even if inputs are unchanged.
+    progress : bool
+        Progress bar and summary on stderr.
+
+    Returns
+    -------
+    RunConfig
+        With the shared report data preloaded in the warm process (``preload=True``), the
+        reports folder resolved (``BPWB_REPORTS``) and, for the bundled data, its two files as
+        the cache key's data files.
+
+    Raises
+    ------
+    WorkbookError
+        A year not in the data, or a bad language.
+    """
+    data_source = data or ""
+    resolved = resolve_year(year, data_source)
+    langs = [x.strip() for x in lang.split(",") if x.strip()]
+    for code in langs:
+        if code not in ("vi", "en"):
+            raise WorkbookError(f"--lang must be vi, en or vi,en; not {code!r}")
+    data_files = (paths.default_summary(), paths.default_households()) if not data_source else None
+    return RunConfig(
+        year=resolved,
+        languages=tuple(langs),
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        areas=areas,
+        data_source=data_source,
+        min_households=int(min_households),
+        geojson=geojson or "",
+        data_files=data_files,
+        reports_dir=paths.reports_dir(),
+        engine="inprocess" if engine == "fork" else "kernel",
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        force=force,
+        preload=True,
+        progress=progress,
+    )
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the ``report`` command; returns the exit code (1 if any report failed)."""
-    from analysis.build.runner import run_batch
+    from analysis.build.runner import run_reports
 
-    data_source = args.data or ""
-    year = resolve_year(args.year, data_source)
-    langs = [x.strip() for x in args.lang.split(",") if x.strip()]
-    for lang in langs:
-        if lang not in ("vi", "en"):
-            raise WorkbookError(f"--lang must be vi, en or vi,en; not {lang!r}")
-    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    data_files = [paths.default_summary(), paths.default_households()] if not data_source else []
-    # Read by report.preload in the warm report process (shared data and computations).
-    os.environ["BPWB_DATA_SOURCE"] = data_source
-    os.environ["BPWB_YEAR"] = str(year)
-    synthetic = _is_synthetic(data_source)
+    config = make_config(
+        year=args.year,
+        areas=args.areas,
+        lang=args.lang,
+        formats=args.formats,
+        data=args.data,
+        min_households=args.min_households,
+        geojson=args.geojson,
+        workers=args.workers,
+        engine=args.engine,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        force=args.force,
+    )
+    synthetic = _is_synthetic(config.data_source)
     exit_code = 0
-    for lang in langs:
-        jobs = plan_jobs(args.areas, data_source, args.min_households, args.geojson or "", lang)
-        result = run_batch(
+    for lang in config.languages:
+        jobs = jobs_for(config, lang)
+        result = run_reports(
+            config,
             jobs,
-            year,
             lang,
-            formats=formats,
-            workers=args.workers,
-            force=args.force,
-            executor=args.executor,
-            engine="inprocess" if args.engine == "fork" else "kernel",
-            scheduler=args.scheduler,
-            data_files=data_files or None,
-            warm_modules=("analysis.report.context:preload",),
             notice=label("report.synthetic_banner", lang) if synthetic else None,
         )
         print(f"index: {result.index_path}")

@@ -3,7 +3,7 @@
 Why
 ---
 Starting a Jupyter kernel for every report costs ~3 s (process start, kernel handshake,
-imports), while the cells of a report take ~0.3 s. The batch runner (`analysis.build.runner`) keeps a
+imports), while the cells of a report take ~0.3 s. The process pool (`analysis.build.pool`) keeps a
 *warm* worker process that has already imported pandas, matplotlib, IPython, nbconvert and
 WeasyPrint, and forks one child per report. The child executes the notebook with this engine:
 an IPython ``InteractiveShell`` runs each code cell in the child itself, and everything the

@@ -146,20 +146,24 @@ def _sum_districts(districts: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     return out[[c for c in districts.columns if c in out.columns]]
 
 
-def preload() -> None:
+def preload(year: int = 0, data_source: str = "", min_households: int = 50) -> None:
     """Prepare the shared work once in the warm report process, before it forks the reports.
 
-    Loads the data (``BPWB_DATA_SOURCE``, else the bundled data) and, for the review year
-    ``BPWB_YEAR`` (default: latest), computes what every report needs (the backtest's model
-    weights, the district allocations of the targets, the Alkire-Foster decomposition), so each
-    forked report reuses them instead of recomputing.
+    Loads the data and, for the review year, computes what every report needs (the backtest's
+    model weights, the district allocations of the targets, the Alkire-Foster decomposition), so
+    each forked report reuses them instead of recomputing. The batch runner calls it with its run
+    configuration's values (`analysis.build.config.RunConfig`).
+
+    Parameters
+    ----------
+    year : int
+        Review year (0: the latest in the data).
+    data_source : str
+        Summary or household file; empty for the bundled data.
+    min_households : int
+        The reports' minimum number of households.
     """
-    ctx = load(
-        PROVINCE,
-        int(os.environ.get("BPWB_YEAR") or 0),
-        "vi",
-        os.environ.get("BPWB_DATA_SOURCE") or "",
-    )
+    ctx = load(PROVINCE, int(year), "vi", data_source, min_households)
     model_weights(ctx.data, ctx.year)
     _allocations(ctx.data, ctx.year)
     af_by_district(ctx.data, ctx.year, ctx.min_households)

@@ -1,4 +1,4 @@
-"""The runner's dask executor on a local cluster gives the same reports as the local executor."""
+"""The dask executor (analysis.build.dask_executor) gives the same reports as the local pool."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from analysis.build import runner
-
-pytest.importorskip("distributed")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 REPORT_NB = FIXTURES / "report.ipynb"
@@ -22,8 +20,33 @@ def _jobs():
     ]
 
 
+def test_dask_executor_without_dask_is_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPWB_REPORTS", str(tmp_path / "reports"))
+    data = tmp_path / "data.csv"
+    data.write_text("area,poor\n696,1200\n", encoding="utf-8")
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    folder = tmp_path / "reports" / str(YEAR) / LANG
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="dask.distributed"):
+        runner.run_batch(
+            _jobs()[:1], YEAR, LANG, data_files=[data], progress=False, executor="dask",
+            scheduler="tcp://x:1",
+        )  # fmt: skip
+
+
 @pytest.mark.slow
 def test_dask_batch_matches_local_batch(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # same run time in both batches

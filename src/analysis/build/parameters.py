@@ -1,0 +1,156 @@
+"""Notebook parameters: read a notebook's ``parameters`` cell and check proposed values against it.
+
+Checked before anything runs: unknown names are refused with the list of valid names, and values
+must have the type of the default (`ParameterError`). A notebook that declares ``year`` or
+``lang`` runs with the batch's values (`batch_parameters`).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import Any
+
+from analysis.core.errors import WorkbookError
+
+_TYPE_NAMES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
+
+
+class ParameterError(WorkbookError, ValueError):
+    """Job parameters that do not match the notebook's ``parameters`` cell."""
+
+
+def skip_iri_grammar() -> None:
+    """Do not let nbformat's jsonschema build the ``rfc3987_syntax`` grammars (~1 s at import).
+
+    jsonschema imports that package only for the optional "iri" format checks, which nbformat
+    never uses. Applied before the first import of jsonschema only (the batch's process and the
+    warm report process); a process that already imported jsonschema is left as it is.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
+    """Read the ``parameters`` cell of a notebook.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook file.
+
+    Returns
+    -------
+    dict
+        Name to ``{"default": source text, "value": default value or None, "type": type or
+        None}``; ``type`` is None when the default is not a literal and has no annotation.
+    """
+    skip_iri_grammar()
+    import papermill
+
+    info = papermill.inspect_notebook(str(notebook))
+    out = {}
+    for name, spec in info.items():
+        source = spec.get("default")
+        value, typ = None, None
+        try:
+            value = ast.literal_eval(source) if source is not None else None
+            typ = type(value) if value is not None else None
+        except (ValueError, SyntaxError):
+            typ = _TYPE_NAMES.get(str(spec.get("inferred_type_name", "")).lower())
+        out[name] = {"default": source, "value": value, "type": typ}
+    return out
+
+
+def _type_ok(value: Any, typ: type | None) -> bool:
+    if typ is None:
+        return True
+    if typ is bool:
+        return isinstance(value, bool)
+    if typ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typ is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if typ in (list, tuple):
+        return isinstance(value, list | tuple)
+    return isinstance(value, typ)
+
+
+def check_parameters(
+    notebook: str | Path, parameters: dict, declared: dict | None = None
+) -> list[str]:
+    """Check parameter names and value types against a notebook's ``parameters`` cell.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook file.
+    parameters : dict
+        Proposed values.
+    declared : dict, optional
+        The result of `notebook_parameters` (read from the notebook if omitted).
+
+    Returns
+    -------
+    list of str
+        Problems, empty if the parameters are acceptable.
+    """
+    declared = notebook_parameters(notebook) if declared is None else declared
+    name = Path(notebook).name
+    problems = []
+    valid = ", ".join(sorted(declared)) or "(none: the notebook has no cell tagged 'parameters')"
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        problems.append(
+            f"{name}: unknown parameter(s) {', '.join(map(repr, unknown))}; valid names: {valid}"
+        )
+    for key, value in parameters.items():
+        spec = declared.get(key)
+        if spec is None:
+            continue
+        if not _type_ok(value, spec["type"]):
+            problems.append(
+                f"{name}: parameter {key!r} must be {spec['type'].__name__} like its default "
+                f"{spec['default']}, got {type(value).__name__} {value!r}"
+            )
+    return problems
+
+
+def batch_parameters(
+    parameters: dict, declared: dict, year: int, lang: str
+) -> tuple[dict, list[str]]:
+    """The parameters a notebook runs with in a batch of one year and language.
+
+    A notebook that declares ``year`` or ``lang`` gets the batch's value: a job may state it
+    (`analysis.build.batch.plan_jobs` does), but not contradict it; a job that leaves it out
+    (a hand-written job) has it added, after its own parameters.
+
+    Parameters
+    ----------
+    parameters : dict
+        The job's parameters.
+    declared : dict
+        The notebook's parameters (`notebook_parameters`).
+    year : int
+        The batch's year.
+    lang : str
+        The batch's language.
+
+    Returns
+    -------
+    tuple of (dict, list of str)
+        The parameters, and problems (a contradicting ``year`` or ``lang``).
+    """
+    params = dict(parameters)
+    problems = []
+    for name, value in (("year", year), ("lang", lang)):
+        if name not in declared:
+            continue
+        if name not in params:
+            params[name] = value
+        elif params[name] != value:
+            problems.append(
+                f"parameter {name}={params[name]!r} conflicts with the batch's {name} {value!r}"
+            )
+    return params, problems

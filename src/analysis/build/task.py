@@ -1,0 +1,253 @@
+"""The work of one report, in its own (forked) report process: execute the notebook, render HTML,
+PDF and xlsx, write the files, keep a log.
+
+`run_report` is what the process pool (`analysis.build.pool`) calls in each fresh child. A report
+is described by a *spec* (a JSON-able dict built by `analysis.build.runner`):
+
+``slug``, ``area``, ``area_name``, ``title``
+    Which report (``title`` None: the notebook's first heading).
+``notebook``, ``parameters``, ``engine``, ``timeout``, ``kernel_name`` (optional)
+    What to execute and how (``engine``: ``"inprocess"`` or ``"kernel"``).
+``year``, ``lang``, ``formats``, ``out_dir``
+    What to write, and where.
+``key``, ``source_date_epoch``
+    The cache key and its parts (for the manifest); the run time of the whole batch.
+
+Everything the child prints goes to ``<slug>.log`` (written under a temporary name, renamed at
+the end; the pool keeps a partial log when the child dies). A report that fails leaves its
+executed notebook (with papermill's error marker) and its log, never a stale HTML/PDF/xlsx.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analysis import __version__
+from analysis.build.files import atomic_write, remove_reports, report_files, tmp_name
+from analysis.core.i18n import label
+
+
+def execute_notebook(spec: dict, log) -> tuple[Any, str | None, dict]:
+    """Parameterise and execute a report's notebook.
+
+    Parameters
+    ----------
+    spec : dict
+        The report (``notebook``, ``parameters``, ``engine``; ``timeout`` and ``kernel_name``
+        for the kernel engine).
+    log : text stream
+        The report's log (the in-process engine copies the notebook's output to it).
+
+    Returns
+    -------
+    tuple of (notebook, error, timings)
+        The executed notebook (with papermill's error markers if a cell raised), a one-line
+        error summary or None, and ``{"execute": cell seconds, "papermill": wall seconds}``.
+    """
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import (
+        prepare_notebook_metadata,
+        raise_for_execution_errors,
+        remove_error_markers,
+    )
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from analysis.build import engine as inprocess
+
+    t0 = time.perf_counter()
+    notebook = spec["notebook"]
+    nb = load_notebook_node(notebook)
+    kernel_name = spec.get("kernel_name") or nb.metadata.get("kernelspec", {}).get(
+        "name", "python3"
+    )
+    engine_name = inprocess.ENGINE_NAME if spec["engine"] == "inprocess" else "nbclient"
+    if spec["parameters"]:
+        nb = parameterize_notebook(
+            nb, spec["parameters"], kernel_name=kernel_name, engine_name=engine_name
+        )
+    nb = remove_error_markers(prepare_notebook_metadata(nb, notebook, None))
+    kwargs: dict[str, Any] = {"input_path": notebook, "output_path": None}
+    if spec["engine"] == "inprocess":
+        kwargs["tee"] = log
+    else:
+        kwargs.update(start_timeout=60, execution_timeout=spec.get("timeout"))
+    error = None
+    try:
+        nb = papermill_engines.execute_notebook_with_engine(
+            engine_name, nb, kernel_name=kernel_name, progress_bar=False, log_output=False, **kwargs
+        )
+        raise_for_execution_errors(nb, None)
+    except PapermillExecutionError as exc:  # nb already carries the error and its markers
+        error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+        if spec["engine"] != "inprocess":  # the in-process engine already wrote it to the log
+            log.write("\n".join(_strip_ansi(line) for line in exc.traceback) + "\n")
+    elapsed = time.perf_counter() - t0
+    cells = sum(
+        float(c.metadata.get("papermill", {}).get("duration") or 0.0)
+        for c in nb.cells
+        if c.cell_type == "code"
+    )
+    return nb, error, {"execute": cells, "papermill": elapsed}
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -> float:
+    """Render and write the HTML, PDF and xlsx of an executed notebook; return write seconds."""
+    from analysis.build import render
+
+    lang, year, area_name = spec["lang"], spec["year"], spec["area_name"]
+    year_word = label("report.year", lang)
+    title = spec.get("title") or render.notebook_title(nb) or label("report.default_title", lang)
+    subtitle = f"{area_name} · {year_word.lower()} {year}"
+    area_part = "" if area_name in title else f" — {area_name}"
+    header = f"{title}{area_part} · {year_word} {year}"
+    write_time = 0.0
+    html = None
+    if "html" in spec["formats"] or "pdf" in spec["formats"]:
+        t0 = time.perf_counter()
+        html = render.notebook_to_html(nb, title, lang, subtitle=subtitle)
+        timings["html"] = time.perf_counter() - t0
+        if "html" in spec["formats"]:
+            t0 = time.perf_counter()
+            atomic_write(files["html"], html)
+            write_time += time.perf_counter() - t0
+    if "pdf" in spec["formats"]:
+        t0 = time.perf_counter()
+        pdf = render.html_to_pdf(html, None, header, lang=lang)
+        timings["pdf"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        atomic_write(files["pdf"], pdf)
+        write_time += time.perf_counter() - t0
+    if "xlsx" in spec["formats"]:
+        t0 = time.perf_counter()
+        about = {
+            label("about.report", lang): title,
+            label("about.area", lang): area_name,
+            label("about.code", lang): spec["area"],
+            year_word: year,
+            label("about.params", lang): json.dumps(
+                spec["parameters"], ensure_ascii=False, default=str
+            ),
+            label("about.library", lang): f"analysis {__version__}",
+        }
+        data = render.tables_to_xlsx(render.notebook_tables(nb), about, lang=lang)
+        timings["xlsx"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        atomic_write(files["xlsx"], data)
+        write_time += time.perf_counter() - t0
+    return write_time
+
+
+def produce_report(spec: dict, t_fork: float, log) -> dict:
+    """Execute, render and write one report in this process; return its result record.
+
+    Parameters
+    ----------
+    spec : dict
+        The report (see the module docstring).
+    t_fork : float
+        ``time.perf_counter()`` when the report process was forked (start-up time).
+    log : text stream
+        The report's log.
+
+    Returns
+    -------
+    dict
+        ``status`` (``"ok"`` or ``"failed"``), ``error``, ``timings``, ``files``.
+    """
+    import nbformat
+
+    timings: dict[str, float] = {}
+    out_dir = Path(spec["out_dir"])
+    slug = spec["slug"]
+    files = report_files(out_dir, slug, spec["formats"])
+    log.write(
+        f"report {slug} (area {spec['area']}, {spec['area_name']}), year {spec['year']}, "
+        f"lang {spec['lang']}, engine {spec['engine']}, pid {os.getpid()}\n"
+        f"notebook {spec['notebook']}\nparameters "
+        f"{json.dumps(spec['parameters'], ensure_ascii=False, default=str)}\n"
+        f"started {datetime.now(UTC).isoformat(timespec='seconds')}\n--- notebook output\n"
+    )
+    os.chdir(Path(spec["notebook"]).parent)
+    nb, error, t = execute_notebook(spec, log)
+    timings["startup"] = (time.perf_counter() - t_fork) - t["execute"]
+    timings["execute"] = t["execute"]
+    t0 = time.perf_counter()
+    atomic_write(files["ipynb"], nbformat.writes(nb))
+    write_time = time.perf_counter() - t0
+    if error is not None:
+        remove_reports(out_dir, slug)  # never leave an out-of-date report beside a failure
+        timings["write"] = write_time
+        return {"status": "failed", "error": error, "timings": timings,
+                "files": {"ipynb": files["ipynb"].name, "log": files["log"].name}}  # fmt: skip
+    write_time += _render(spec, nb, files, timings)
+    timings["write"] = write_time
+    # CPU seconds of this report process since its fork (wall times depend on the machine's load)
+    timings["cpu"] = time.process_time()
+    return {"status": "ok", "error": None, "timings": timings,
+            "files": {k: v.name for k, v in files.items()}}  # fmt: skip
+
+
+def run_report(spec: dict, t_fork: float, log_target: Path) -> dict:
+    """Produce one report in this (forked) process, all its output going to its log.
+
+    Standard input is closed, standard output and error (also of C libraries and subprocesses)
+    go to the log, written under a temporary name and renamed to ``log_target`` at the end.
+
+    Parameters
+    ----------
+    spec : dict
+        The report (see the module docstring).
+    t_fork : float
+        ``time.perf_counter()`` at the fork.
+    log_target : Path
+        The report's log file.
+
+    Returns
+    -------
+    dict
+        The result record (`produce_report`), also when the runner itself failed (e.g. the disk
+        filled up), with ``files`` naming the log.
+    """
+    log_tmp = tmp_name(log_target)
+    fd = os.open(log_tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fd, 1)  # stray output of C libraries and subprocesses goes to the log
+    os.dup2(fd, 2)
+    os.close(devnull)
+    log = open(fd, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+    sys.stdout = sys.stderr = log
+    try:
+        record = produce_report(spec, t_fork, log)
+    except BaseException as exc:
+        log.write("\n--- runner error\n" + traceback.format_exc())
+        record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                  "timings": {}, "files": {}}  # fmt: skip
+        # e.g. the disk filled up after the HTML was written: no half set of outputs
+        remove_reports(Path(spec["out_dir"]), spec["slug"])
+        ipynb = Path(spec["out_dir"]) / f"{spec['slug']}.ipynb"
+        if ipynb.exists():
+            record["files"]["ipynb"] = ipynb.name
+    timings = {k: round(v, 4) for k, v in record["timings"].items()}
+    log.write(f"\n--- {record['status']}")
+    log.write(f": {record['error']}\n" if record["error"] else "\n")
+    log.write(f"timings (s): {json.dumps(timings)}\n")
+    log.flush()
+    os.fsync(log.fileno())
+    os.replace(log_tmp, log_target)
+    record.setdefault("files", {})["log"] = log_target.name
+    return record
