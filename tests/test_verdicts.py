@@ -101,7 +101,9 @@ def test_on_track_needs_pace_and_probability():
     # ratio (4 - 2.5) / 3 = 0.5 -> needs acceleration; 0.2 / 3 -> off track; above base: regressing
     assert assess(level(projected=2.5)).status == v.ACCELERATE
     assert assess(level(projected=3.8)).status == v.OFF_TRACK
-    assert assess(level(projected=4.3)).status == v.REGRESSING
+    # regressing: projected beyond the base *and* the actual values moved away from the target
+    assert assess(level(latest_value=4.5, projected=4.3)).status == v.REGRESSING
+    assert assess(level(projected=4.3)).status == v.OFF_TRACK  # improving so far: not regressing
 
 
 def test_target_larger_than_the_stock_is_unattainable():
@@ -184,7 +186,14 @@ def test_trend_rising_and_falling():
     assert up.status == v.REGRESSING
     en = up.reason("en")
     assert "Rose from 73 (2023) to 102 in 2024 (+40%)" in en and "+28%" in en
-    assert assess(trend(slope=-3.0)).status == v.OFF_TRACK
+    assert assess(trend(slope=-3.0, previous_value=110.0)).status == v.OFF_TRACK
+    # a rise in the latest review is a rise, even when the trend since the base is down
+    below = assess(trend(latest_value=60.0, previous_value=40.0, slope=-5.0))
+    assert below.status == v.ACCELERATE
+    assert "Rose from 40 (2023) to 60 in 2024 (+50%)" in below.reason("en")
+    # ... but not on a base of fewer than MIN_BASE households (noise)
+    tiny = trend(base_value=4.0, latest_value=2.0, previous_value=1.0, slope=-1.0)
+    assert assess(tiny).status == v.ON_TRACK
     assert assess(trend(latest_value=60.0, previous_value=70.0, slope=-5.0)).status == v.ON_TRACK
     assert assess(trend(latest_value=78.0, previous_value=60.0, slope=4.0)).status == v.ACCELERATE
 

@@ -143,6 +143,10 @@ class Facts:
         Trend of the value per year over the current standard segment (trend targets).
     previous_value : float
         The value one review before ``latest_year`` (trend targets: the latest change is stated).
+    base_at_start : bool
+        True when the base is the value at the start of review ``base_year + 1`` (stocks
+        re-classified under that year's standard) rather than at the end of ``base_year``:
+        sentences then name ``base_year + 1``.
     removed_since_base : float, optional
         Unattainable cumulative targets: households removed since ``base_stock`` was counted
         (default: ``latest_value``), for the share of the stock removed.
@@ -176,6 +180,7 @@ class Facts:
     base_stock: float | None = None
     previous_value: float = math.nan
     removed_since_base: float | None = None
+    base_at_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,8 @@ def paces(f: Facts) -> tuple[float, float, float]:
         if required > 0 and _finite(f.projected)
         else math.nan
     )
-    return actual_pace, required_pace, ratio
+    # no spurious "regressing" from a flat projection 1e-12 off the base
+    return actual_pace, required_pace, round(ratio, 9) if _finite(ratio) else ratio
 
 
 def status_from_pace(ratio: float, probability: float = math.nan) -> str:
@@ -345,9 +351,11 @@ def assess(f: Facts) -> Verdict:
         raise ValueError(f"unknown measure {f.measure!r}; expected one of {MEASURES}")
     s = _sign(f.better)
     actual_pace, required_pace, ratio = paces(f)
+    first = f.target_year - f.window_years + 1
     common = {
         "unit": f.unit,
-        "base_year": f.base_year,
+        "period": str(f.target_year) if first >= f.target_year else f"{first}–{f.target_year}",
+        "base_year": f.base_year + 1 if f.base_at_start else f.base_year,
         "base": f.base_value,
         "latest_year": f.latest_year,
         "latest": f.latest_value,
@@ -442,7 +450,12 @@ def assess(f: Facts) -> Verdict:
         return verdict(TOO_LITTLE, "too_little.base", size=f.base_size, min_size=MIN_BASE)
     # 6. trend targets
     if f.measure == "trend":
-        rising = _finite(f.slope) and s * f.slope < 0
+        rose = (
+            _finite(f.previous_value)
+            and s * (f.latest_value - f.previous_value) < 0
+            and abs(f.base_value) >= MIN_BASE
+        )
+        rising = (_finite(f.slope) and s * f.slope < 0) or rose
         if _met(f, f.latest_value):
             status = ACCELERATE if rising else ON_TRACK
             return verdict(status, "trend.below_rising" if rising else "trend.below")
@@ -452,8 +465,11 @@ def assess(f: Facts) -> Verdict:
         )
     if not _finite(f.projected):
         return verdict(TOO_LITTLE, "too_little.no_projection")
-    # 7. pace and probability
-    return verdict(status_from_pace(ratio, f.probability), f"pace.{f.measure}")
+    # 7. pace and probability; "regressing" also needs the actual values to have moved away
+    status = status_from_pace(ratio, f.probability)
+    if status == REGRESSING and _finite(actual_pace) and actual_pace > 0:
+        status = OFF_TRACK
+    return verdict(status, f"pace.{f.measure}")
 
 
 def _percent_change(old: float, new: float) -> float:
