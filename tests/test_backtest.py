@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_forecast import make_summary
+from projection_summary import make_summary
 
 from analysis.projection import backtest as bt
 
@@ -72,9 +72,9 @@ def test_format_and_project_with_backtest_weights(summary):
     table = bt.backtest_table(summary, seed=5)
     text = bt.format_backtest(table)
     assert "QD59_2015 - poor_households" in text and "inverse-MAE weights" in text
-    from analysis.projection import forecast as fc
+    from analysis.projection.combine import project
 
-    out = fc.project(
+    out = project(
         summary, "691", "poor_households", horizon=2026, weights="backtest", seed=5, n_paths=200
     )
     w = bt.model_weights(table)

@@ -2,7 +2,7 @@
 
 * `charts.figure_to_svg` draws once (layout inside the output draw) and shares text
   measurements: byte-identical to ``Figure.savefig``.
-* `forecast._Context.fill_tables`, the array-based ``flow_inputs`` and the per-context caches
+* `ProjectionContext.fill_tables`, the array-based ``flow_inputs`` and the per-context caches
   (series, model runs shared by ``project`` and ``simulate_paths``): identical numbers.
 * `render._flatten_svg_groups` and `render._resolve_css_variables` (PDF input only).
 """
@@ -19,12 +19,13 @@ import matplotlib as mpl  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from projection_summary import make_summary  # noqa: E402
 from test_charts import CHARTS, build  # noqa: E402
-from test_forecast import make_summary  # noqa: E402
 
 from analysis.build import render  # noqa: E402
 from analysis.charts import figures as charts
-from analysis.projection import forecast as fc  # noqa: E402
+from analysis.projection.combine import project, simulate_paths  # noqa: E402
+from analysis.projection.context import ProjectionContext, indicator_series  # noqa: E402
 from analysis.reference.geography import load_geography  # noqa: E402
 
 
@@ -67,7 +68,7 @@ def summary() -> pd.DataFrame:
 
 def test_fill_tables_same_as_table(summary):
     codes = sorted(summary["area_code"].unique())
-    plain, bulk = fc._Context(summary), fc._Context(summary)
+    plain, bulk = ProjectionContext(summary), ProjectionContext(summary)
     bulk.fill_tables([*codes, "province", "nowhere"])
     for code in [*codes, "province"]:
         a, b = plain.table(code), bulk.table(code)
@@ -76,7 +77,7 @@ def test_fill_tables_same_as_table(summary):
 
 
 def test_flow_inputs_same_as_reindex_dropna(summary):
-    ctx = fc._Context(summary)
+    ctx = ProjectionContext(summary)
     for code in ("688", "696", "province"):
         t = ctx.table(code)
         for years in ([2017, 2018, 2019, 2020, 2021], [2016, 2022, 2023, 2024, 2030], [2031]):
@@ -90,20 +91,20 @@ def test_flow_inputs_same_as_reindex_dropna(summary):
 
 
 def test_series_cache_returns_copies(summary):
-    ctx = fc._Context(summary)
+    ctx = ProjectionContext(summary)
     a = ctx.series("688", "poverty_rate_pct")
     a["value"] = -1.0
     b = ctx.series("688", "poverty_rate_pct")
-    pd.testing.assert_frame_equal(b, fc.indicator_series(summary, "688", "poverty_rate_pct"))
+    pd.testing.assert_frame_equal(b, indicator_series(summary, "688", "poverty_rate_pct"))
 
 
 def test_shared_model_runs_same_results(summary):
-    ctx = fc._Context(summary)
+    ctx = ProjectionContext(summary)
     kw = dict(horizon=2027, seed=3, n_paths=200, weights={"ols": 1, "ets": 2, "flow": 1})
-    shared_frame = fc.project(None, "691", "poor_households", _ctx=ctx, **kw)
-    shared_paths = fc.simulate_paths(None, "691", "poor_households", _ctx=ctx, **kw)
-    fresh_frame = fc.project(summary, "691", "poor_households", **kw)
-    fresh_paths = fc.simulate_paths(summary, "691", "poor_households", **kw)
+    shared_frame = project(None, "691", "poor_households", context=ctx, **kw)
+    shared_paths = simulate_paths(None, "691", "poor_households", context=ctx, **kw)
+    fresh_frame = project(summary, "691", "poor_households", **kw)
+    fresh_paths = simulate_paths(summary, "691", "poor_households", **kw)
     pd.testing.assert_frame_equal(shared_frame, fresh_frame, check_exact=True)
     np.testing.assert_array_equal(shared_paths.values, fresh_paths.values)
     np.testing.assert_array_equal(shared_paths.years, fresh_paths.years)

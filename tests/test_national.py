@@ -1,5 +1,5 @@
 """National-scale summaries: DuckDB and pandas agree, and both agree with the library's
-`standards.classify` and `measures.alkire_foster` on a sample of 20,000 households."""
+`standards.classify` and `deprivation.alkire_foster` on a sample of 20,000 households."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.benchmarks import national
-from analysis.compute import measures
+from analysis.compute import deprivation
 from analysis.reference import standards
 
 YEAR = 2024
@@ -93,7 +93,7 @@ def test_alkire_foster_matches_measures(sample, summaries, level):
     frame = pd.read_parquet(sample)
     key = national.KEYS[level][-1]
     frame[key] = frame[key].astype(str)
-    af = measures.alkire_foster(frame, year=YEAR, by=key, min_households=1)
+    af = deprivation.alkire_foster(frame, year=YEAR, by=key, min_households=1)
     groups = af.groups.set_index(key).sort_index()
     got = duck[level].set_index(key).sort_index()
     np.testing.assert_array_equal(got["households"], groups["households"])

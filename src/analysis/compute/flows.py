@@ -148,6 +148,9 @@ def _ever_poor_before(hid: np.ndarray, year: np.ndarray, poor: np.ndarray) -> np
 
 def _flow_arrays(panel: pd.DataFrame) -> dict:
     """Household-year flow rows as numpy arrays (see :func:`derive_flows`)."""
+    # Kept as one function (about 120 lines): the start and end sides are paired on one key
+    # space and every flow column is a mask over the same arrays; split up, they would have to
+    # be passed around as a dozen parallel arrays.
     _check_panel(panel)
     rec = panel.reset_index(drop=True)
     if rec.duplicated(["household_id", "year"]).any():

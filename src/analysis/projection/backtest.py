@@ -2,12 +2,12 @@
 
 For each standard segment of the data (Decision 59/2015: 2016-2021; Decree 07/2021: 2022 on),
 each area of the lowest complete level (the districts; the province alone when the summary has
-no district rows), each indicator and each origin year ``o`` of the segment, the models of
-:mod:`analysis.projection.forecast` are fitted on the segment's years up to ``o`` only (and, for the flow
-model's empirical-Bayes pooling, on the other districts' years up to ``o``), and forecast the
-years ``o + h`` for ``h`` in 1, 2, 3 that lie **in the same segment**. A forecast is never
-scored against a year governed by another standard, and no model ever sees a year after its
-origin.
+no district rows), each indicator and each origin year ``o`` of the segment, the models (run
+by :mod:`analysis.projection.fitting`) are fitted on the segment's years up to ``o`` only (and,
+for the flow model's empirical-Bayes pooling, on the other districts' years up to ``o``), and
+forecast the years ``o + h`` for ``h`` in 1, 2, 3 that lie **in the same segment**. A forecast is
+never scored against a year governed by another standard, and no model ever sees a year after
+its origin.
 
 An origin needs ``min_train`` observed points in its segment (2 by default: with three NĐ07
 years, 2022-2023 -> 2024 is the only origin of the 2022+ segment until the 2025 review arrives;
@@ -20,7 +20,7 @@ error in %, over the cases whose actual value is not zero; ``n_mape`` counts the
 Everything random (the flow model's Monte Carlo mean) comes from ``seed``: the same call gives
 the same table.
 
-`model_weights` turns a table into combination weights for `analysis.forecast.project`
+`model_weights` turns a table into combination weights for `analysis.projection.combine.project`
 (``weights="backtest"``): within each segment x indicator x horizon the weight of a model is
 proportional to ``1 / mae``; those weights are averaged over the groups (each group counts
 once) and normalised. Models missing from the table get weight 0; an empty table gives equal
@@ -32,17 +32,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.projection import forecast as fc
+from analysis.projection.context import PROVINCE, ProjectionContext
+from analysis.projection.fitting import MODELS, run_models
+from analysis.projection.indicators import get_indicator
+from analysis.projection.models import InsufficientDataError
 from analysis.reference.standards import standard_segments
 
 BACKTEST_INDICATORS = ("poor_households", "poor_reduction_households")
 HORIZONS = (1, 2, 3)
 TABLE_COLUMNS = ["segment", "indicator", "model", "horizon", "n", "mae", "mape", "n_mape"]
+ERROR_COLUMNS = [
+    "segment", "indicator", "area_code", "model", "origin", "horizon", "year",
+    "forecast", "actual", "error",
+]  # fmt: skip
 
 
-def _areas(ctx: fc._Context) -> list[str]:
+def _areas(ctx: ProjectionContext) -> list[str]:
     districts = ctx.peers("district")
-    return districts if districts else [fc.PROVINCE]
+    return districts if districts else [PROVINCE]
 
 
 def backtest_errors(
@@ -50,7 +57,7 @@ def backtest_errors(
     seed: int = 20211126,
     *,
     indicators=BACKTEST_INDICATORS,
-    models=fc.MODELS,
+    models=MODELS,
     horizons=HORIZONS,
     min_train: int = 2,
     n_paths: int = 400,
@@ -86,10 +93,10 @@ def backtest_errors(
     if min_train < 2:
         raise ValueError("min_train must be at least 2")
     for ind in indicators:
-        fc.get_indicator(ind)
-    ctx = fc._Context(summary)
+        get_indicator(ind)
+    ctx = ProjectionContext(summary)
     areas = [str(a) for a in areas] if areas is not None else _areas(ctx)
-    truncated: dict[int, fc._Context] = {}
+    truncated: dict[int, ProjectionContext] = {}
     rows = []
     for indicator in indicators:
         for area in areas:
@@ -109,7 +116,7 @@ def backtest_errors(
                     future = np.array([y for _, y in targets])
                     for model in models:
                         try:
-                            out, _, _ = fc._run_models(
+                            out, _, _ = run_models(
                                 truncated[origin],
                                 area,
                                 indicator,
@@ -120,7 +127,7 @@ def backtest_errors(
                                 min_points=min_train,
                                 strict=True,
                             )
-                        except (fc.InsufficientDataError, ValueError):
+                        except (InsufficientDataError, ValueError):
                             continue
                         mean = out[model].mean
                         for (h, year), value in zip(targets, mean, strict=True):
@@ -138,19 +145,7 @@ def backtest_errors(
                                     "error": float(value - actual[year]),
                                 }
                             )
-    columns = [
-        "segment",
-        "indicator",
-        "area_code",
-        "model",
-        "origin",
-        "horizon",
-        "year",
-        "forecast",
-        "actual",
-        "error",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=ERROR_COLUMNS)
 
 
 def backtest_table(summary: pd.DataFrame, seed: int = 20211126, **kwargs) -> pd.DataFrame:
@@ -191,7 +186,7 @@ def backtest_table(summary: pd.DataFrame, seed: int = 20211126, **kwargs) -> pd.
         .reset_index()
     )
     order = {code: i for i, code in enumerate(dict.fromkeys(errors.sort_values("year")["segment"]))}
-    model_order = {m: i for i, m in enumerate(fc.MODELS)}
+    model_order = {m: i for i, m in enumerate(MODELS)}
     table = table.sort_values(
         ["segment", "indicator", "horizon", "model"],
         key=lambda s: (
@@ -204,7 +199,7 @@ def backtest_table(summary: pd.DataFrame, seed: int = 20211126, **kwargs) -> pd.
 
 
 def model_weights(
-    table: pd.DataFrame, *, indicator: str | None = None, models=fc.MODELS
+    table: pd.DataFrame, *, indicator: str | None = None, models=MODELS
 ) -> dict[str, float]:
     """Combination weights from a backtest table (inverse-MAE, averaged over groups).
 
@@ -262,17 +257,17 @@ def format_backtest(table: pd.DataFrame, decimals: int = 1) -> str:
         )
         header = (
             ["h"]
-            + [f"{m} MAE" for m in fc.MODELS if ("mae", m) in wide]
-            + [f"{m} MAPE%" for m in fc.MODELS if ("mape", m) in wide]
+            + [f"{m} MAE" for m in MODELS if ("mae", m) in wide]
+            + [f"{m} MAPE%" for m in MODELS if ("mape", m) in wide]
             + ["n"]
         )
         body = []
         for h, r in wide.iterrows():
             cells = [str(h)]
-            cells += [f"{r[('mae', m)]:,.{decimals}f}" for m in fc.MODELS if ("mae", m) in wide]
+            cells += [f"{r[('mae', m)]:,.{decimals}f}" for m in MODELS if ("mae", m) in wide]
             cells += [
                 "-" if pd.isna(r[("mape", m)]) else f"{r[('mape', m)]:.{decimals}f}"
-                for m in fc.MODELS
+                for m in MODELS
                 if ("mape", m) in wide
             ]
             cells.append(str(int(np.nanmax(r["n"].to_numpy(float)))))

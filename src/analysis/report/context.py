@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.bundled import datasets
-from analysis.compute import flows, measures
+from analysis.compute import area_rates, deprivation, flows
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
 from analysis.core.i18n import label
@@ -282,8 +282,8 @@ def load(
 
 def shown_rates(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
     """Rates of summary rows with small counts blanked (the report's ``min_households``)."""
-    out = measures.rates(frame, ctx.min_households)
-    return measures.suppress_small(out)
+    out = area_rates.rates(frame, ctx.min_households)
+    return area_rates.suppress_small(out)
 
 
 def _value(row, col):
@@ -295,7 +295,7 @@ def facts(ctx: ReportContext) -> dict:
     """The headline facts of the report's area and year (numbers used by text and boxes)."""
     rows = ctx.rows()
     rates = shown_rates(ctx, rows).set_index("year")
-    chg = measures.changes(rows, ctx.min_households).set_index(rows["year"].to_numpy())
+    chg = area_rates.changes(rows, ctx.min_households).set_index(rows["year"].to_numpy())
     now = rows[rows["year"] == ctx.year].iloc[0]
     prev_year = ctx.year - 1 if (ctx.year - 1) in rates.index else None
     r = rates.loc[ctx.year]
@@ -386,7 +386,7 @@ def af_by_district(data: DataBundle, year: int, min_households: int):
     year_hh = data.households[data.households["year"] == year]
     if year_hh.empty:
         return None
-    return measures.alkire_foster(
+    return deprivation.alkire_foster(
         year_hh, year=year, by="district_code", min_households=min_households
     )
 
@@ -394,7 +394,7 @@ def af_by_district(data: DataBundle, year: int, min_households: int):
 def district_rates(ctx: ReportContext) -> pd.DataFrame:
     s = ctx.summary
     rows = s[(s["area_level"] == "district") & (s["zone"] == "all") & (s["year"] == ctx.year)]
-    rates = measures.rates(rows, ctx.min_households)
+    rates = area_rates.rates(rows, ctx.min_households)
     names = ctx.geography.districts.set_index("district_code")["bare_name"]
     return pd.DataFrame(
         {
@@ -442,7 +442,7 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
     """Target status of some areas (cached per process).
 
     Each area's rows do not depend on which other areas are computed with it
-    (`targets.target_status` seeds every area on its own), so a district report computes only
+    (`status.target_status` seeds every area on its own), so a district report computes only
     its own district, in its own report process, in parallel with the others.
     """
     return _cached_status(ctx.data, ctx.year, tuple(codes))
@@ -450,10 +450,10 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.DataFrame:
-    from analysis.projection import targets
+    from analysis.projection import status
 
     rows = data.summary[data.summary["zone"] != "all"]
-    return targets.target_status(
+    return status.target_status(
         rows, year, area_codes=list(codes), seed=SEED, weights=model_weights(data, year),
         n_paths=STATUS_PATHS,
     )  # fmt: skip

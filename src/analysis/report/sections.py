@@ -15,7 +15,7 @@ import pandas as pd
 from analysis import __version__
 from analysis.bundled import datasets
 from analysis.charts import figures as charts
-from analysis.compute import measures
+from analysis.compute import area_rates, deprivation
 from analysis.core.i18n import indicator_name, label, standard_label, status_name
 from analysis.core.numbers import format_number, format_percent, format_points, format_signed
 from analysis.reference.standards import standard_for_year
@@ -167,7 +167,7 @@ def headline(ctx: ReportContext) -> None:
 def _series(ctx: ReportContext) -> pd.DataFrame:
     rows = ctx.rows()
     rates = shown_rates(ctx, rows)
-    flows_ = measures.suppress_small(measures.flow_rates(rows, ctx.min_households))
+    flows_ = area_rates.suppress_small(area_rates.flow_rates(rows, ctx.min_households))
     out = pd.DataFrame(
         {
             "year": rows["year"].astype(int).to_numpy(),
@@ -298,7 +298,7 @@ def ethnic(ctx: ReportContext) -> None:
 def _profile(ctx: ReportContext, code: str) -> pd.DataFrame:
     s = ctx.summary
     rows = s[(s["area_code"] == code) & (s["zone"] == "all") & (s["year"] == ctx.year)]
-    return measures.deprivation_profile(rows, ctx.min_households)
+    return deprivation.deprivation_profile(rows, ctx.min_households)
 
 
 def deprivations(ctx: ReportContext) -> None:
@@ -415,7 +415,7 @@ def communes(ctx: ReportContext) -> None:
     if ctx.level != PROVINCE:
         district_of = ctx.geography.commune_district()
         rows = rows[rows["area_code"].map(district_of) == ctx.area_code]
-    rates = measures.rates(rows, ctx.min_households)
+    rates = area_rates.rates(rows, ctx.min_households)
     names = ctx.geography.communes.set_index("commune_code")["bare_name"]
     df = pd.DataFrame(
         {
@@ -523,10 +523,10 @@ def league_table(ctx: ReportContext) -> None:
     s = ctx.summary
     rows = s[(s["area_level"] == "district") & (s["zone"] == "all")]
     now = rows[rows["year"] == ctx.year].set_index("area_code")
-    chg = measures.changes(rows, ctx.min_households)
+    chg = area_rates.changes(rows, ctx.min_households)
     chg = chg[chg["year"] == ctx.year].set_index("area_code")
-    rates = measures.suppress_small(
-        measures.rates(rows[rows["year"] == ctx.year], ctx.min_households)
+    rates = area_rates.suppress_small(
+        area_rates.rates(rows[rows["year"] == ctx.year], ctx.min_households)
     )
     rates = rates.set_index("area_code")
     names = ctx.geography.districts.set_index("district_code")["bare_name"]
@@ -564,7 +564,7 @@ def coverage(ctx: ReportContext) -> None:
     _heading(ctx, "report.section.coverage")
     rows = ctx.rows()
     rows = rows[rows["year"] <= ctx.year]
-    cov = measures.suppress_small(measures.coverage(rows, ctx.min_households))
+    cov = area_rates.suppress_small(area_rates.coverage(rows, ctx.min_households))
     table = pd.DataFrame(
         {
             "year": rows["year"].astype(int).to_numpy(),
@@ -589,7 +589,7 @@ def published(ctx: ReportContext) -> None:
     pub = pub[pub["indicator"].isin(list(_PUBLISHED_MATCH))].dropna(subset=["review_year"])
     prov = ctx.summary[(ctx.summary["area_level"] == PROVINCE) & (ctx.summary["zone"] == "all")]
     prov = prov.set_index("year")
-    rates = measures.rates(prov.reset_index()).set_index("year")
+    rates = area_rates.rates(prov.reset_index()).set_index("year")
     values = []
     for r in pub.itertuples():
         year = int(r.review_year)
@@ -645,7 +645,8 @@ def data_note(ctx: ReportContext) -> None:
 def projections(ctx: ReportContext) -> None:
     """Projections to 2025 and 2030 with 80% and 95% bands, the target and the standard changes
     marked, and the status of each target with a sentence per target."""
-    from analysis.projection import forecast
+    from analysis.projection.combine import project
+    from analysis.projection.context import indicator_series
 
     _heading(ctx, "report.section.targets")
     code = "province" if ctx.level == PROVINCE else ctx.area_code
@@ -653,8 +654,8 @@ def projections(ctx: ReportContext) -> None:
     rows = rows[rows["year"] <= ctx.year]
     targets_by_indicator = {"poor_households": _t1_level_2025(ctx, rows)}
     for indicator in ("poor_households", "poverty_rate_pct"):
-        history = forecast.indicator_series(rows, code, indicator)[["year", "value"]].dropna()
-        proj = forecast.project(
+        history = indicator_series(rows, code, indicator)[["year", "value"]].dropna()
+        proj = project(
             rows, code, indicator, horizon=2030, seed=SEED,
             weights=model_weights(ctx.data, ctx.year),
         )  # fmt: skip

@@ -1,0 +1,65 @@
+"""Tests of analysis.projection.models: OLS and ETS recover known trends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.projection import models
+
+
+def test_ols_recovers_slope_and_level():
+    rng = np.random.default_rng(1)
+    years = np.arange(2010, 2025)
+    values = 500.0 - 12.0 * (years - 2010) + rng.normal(0, 3, len(years))
+    f = models.ols_forecast(years, values, [2025, 2030], n_paths=500, rng=rng)
+    assert f.params["slope"] == pytest.approx(-12.0, abs=1.0)
+    # true value at 2024 is 332, at 2030 260
+    assert f.params["intercept"] == pytest.approx(332.0, abs=4.0)
+    assert f.mean[1] == pytest.approx(260.0, abs=10.0)
+    assert f.lo95[1] < f.lo80[1] < f.mean[1] < f.hi80[1] < f.hi95[1]
+    assert f.paths.shape == (500, 2)
+
+
+def test_ols_on_logs_recovers_growth_rate():
+    years = np.arange(2016, 2022)
+    values = 1000.0 * 0.8 ** (years - 2016)
+    f = models.ols_forecast(years, values, [2022], log=True, n_paths=0)
+    assert np.exp(f.params["slope"]) == pytest.approx(0.8, rel=1e-9)
+    assert f.mean[0] == pytest.approx(1000.0 * 0.8**6, rel=1e-9)
+
+
+def test_ets_estimated_recovers_level_and_slope():
+    rng = np.random.default_rng(2)
+    years = np.arange(2001, 2025)
+    values = 100.0 + 5.0 * (years - 2001) + rng.normal(0, 1.0, len(years))
+    f = models.ets_forecast(years, values, [2025, 2026], n_paths=400, rng=np.random.default_rng(3))
+    assert f.params["estimated"] is True
+    true_2024 = 100.0 + 5.0 * 23
+    assert f.params["level"] == pytest.approx(true_2024, abs=3.0)
+    assert f.params["trend"] == pytest.approx(5.0, abs=1.0)
+    # damped: one step ahead grows by phi * trend, within 1.5 of the true slope
+    assert f.mean[0] - f.params["level"] == pytest.approx(5.0, abs=1.5)
+    assert f.lo95[0] < f.mean[0] < f.hi95[0]
+
+
+def test_ets_with_three_points_uses_fixed_parameters():
+    f = models.ets_forecast([2022, 2023, 2024], [300.0, 270.0, 240.0], [2025], n_paths=200)
+    assert f.params["estimated"] is False
+    assert f.params["smoothing_level"] == 0.5 and f.params["damping_trend"] == 0.9
+    assert "fixed" in f.note
+    # By hand: OLS line gives b0 = -30, l0 = 300 + 0.9 * 30 = 327. With alpha 0.5, beta 0.2,
+    # phi 0.9 and e = y - (l + phi b), l' = l + phi b + alpha e, b' = phi b + beta e:
+    # 2022: yhat 300, e 0, l 300, b -27
+    # 2023: yhat 275.7, e -5.7, l 272.85, b -25.44
+    # 2024: yhat 249.954, e -9.954, l 244.977, b -24.8868
+    # 2025: 244.977 + 0.9 * -24.8868 = 222.57888 (damping keeps it above the line's 210)
+    assert f.mean[0] == pytest.approx(222.57888, abs=1e-6)
+    assert f.params["level"] == pytest.approx(244.977, abs=1e-6)
+
+
+def test_too_few_points_raise():
+    with pytest.raises(models.InsufficientDataError, match="too few points for ols: 2"):
+        models.ols_forecast([2023, 2024], [10.0, 9.0], [2025])
+    with pytest.raises(models.InsufficientDataError, match="too few points for ets"):
+        models.ets_forecast([2024], [10.0], [2025])
