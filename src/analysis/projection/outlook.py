@@ -16,7 +16,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.projection import forecast as fc
+from analysis.projection.combine import simulate_paths
+from analysis.projection.fitting import stable_seed
+from analysis.projection.indicators import get_indicator
+from analysis.projection.models import MIN_POINTS, InsufficientDataError
+from analysis.projection.series import latest_segment
 from analysis.reference.standards import standard_for_year
 
 #: The indicators the reports state forecasts for, in display order.
@@ -88,30 +92,28 @@ def outlook_table(
     ctx = ctx.truncate(int(year))
     rows = []
     for indicator in indicators:
-        ind = fc.get_indicator(indicator)
+        ind = get_indicator(indicator)
         try:
             series = ctx.series(str(area_code), indicator)
         except ValueError:
             continue
-        seg = fc.latest_segment(series, as_of=year)
+        seg = latest_segment(series, as_of=year)
         if seg.empty:
             continue
         fit_code = str(seg["standard"].iloc[0])
         fit_years = f"{int(seg['year'].min())}-{int(seg['year'].max())}"
         future = range(int(year) + 1, int(horizon) + 1)
         local = int(
-            np.random.default_rng([int(seed), *fc._stable_seed(area_code, indicator)]).integers(
-                2**31
-            )
+            np.random.default_rng([int(seed), *stable_seed(area_code, indicator)]).integers(2**31)
         )
         sims, note = None, ""
-        if len(seg) < fc.MIN_POINTS:
+        if len(seg) < MIN_POINTS:
             note = f"too_few_reviews:{len(seg)}"
         else:
             try:
-                sims = fc.simulate_paths(None, str(area_code), indicator, horizon=int(horizon),
-                                         weights=weights, seed=local, n_paths=n_paths, _ctx=ctx)  # fmt: skip
-            except (fc.InsufficientDataError, ValueError) as err:
+                sims = simulate_paths(None, str(area_code), indicator, horizon=int(horizon),
+                                      weights=weights, seed=local, n_paths=n_paths, context=ctx)  # fmt: skip
+            except (InsufficientDataError, ValueError) as err:
                 note = f"no_projection:{err}"
         for y in future:
             code = standard_for_year(y).code

@@ -3,7 +3,7 @@
 `assess` turns the facts of a target (`Facts`: base, latest value, target, what can still be
 attained, the projection and its probability) into a `Verdict`: a status, the pace figures and a
 one-sentence reason in Vietnamese and English. Nothing here reads data or runs a model:
-:mod:`analysis.projection.targets` gathers the facts. The rules are written out here so that an
+:mod:`analysis.projection.status` gathers the facts. The rules are written out here so that an
 analyst can check every verdict by hand.
 
 Measures
@@ -227,6 +227,8 @@ class Verdict:
                 fields[key] = _signed_percent(value, lang)
             elif key in ("size", "min_size"):
                 fields[key] = format_value(value, "households", lang)
+            elif unit == "percent" and key in _DIFFERENCES:  # a difference of rates: points
+                fields[key] = f"{format_value(value, 'points', lang)} {label('unit.points', lang)}"
             elif key == "probability":
                 fields[key] = format_probability(value, lang)
             else:
@@ -243,6 +245,8 @@ _PLAIN = {
     "ratio_pct",
     "removed_pct",
 }
+# Differences of two values: for rates they are percentage points, not percents.
+_DIFFERENCES = {"gap", "short", "need", "change"}
 # Whole-percent changes written with their sign ("+40%", "-5%").
 _SIGNED_PERCENT = {"share", "latest_change"}
 
