@@ -42,6 +42,12 @@ _STATUS_ALIASES = {
     "too_little_data": "too_little_data",
     "insufficient_data": "too_little_data",
     "no_data": "too_little_data",
+    "achieved": "achieved",
+    "met": "achieved",
+    "not_achieved": "not_achieved",
+    "missed": "not_achieved",
+    "unattainable": "unattainable",
+    "not_applicable": "not_applicable",
 }
 
 

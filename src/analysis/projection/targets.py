@@ -1,41 +1,18 @@
-"""Plan targets as data, and their allocation from the province to the districts.
+"""Plan targets as data, and the share of the province's household amounts for each district.
 
-Targets live in ``data/targets/targets.csv`` (Plan 47-KH/TU: T1-T8; Decision 90/QĐ-TTg 2022:
-N1-N4) and province-to-district allocations in ``data/targets/allocations.csv``; see
-``data/targets/README.md`` for the columns. Nothing here hard-codes a target value. Whether a
-target is on track is assessed by :mod:`analysis.projection.status`.
-
-Kinds of target
----------------
-``annual_reduction``
-    an average annual amount of progress over ``first_year..last_year``: the target total is
-    ``value_low x years`` (the low end of a range is the commitment; ``value_high`` is the
-    aspiration, reported but not used). Progress per year is the indicator's value, sign-adjusted
-    so that positive is good (households taken out of poverty; points of rate *reduction*). Each
-    year's figure is within-year and counted under that year's standard; the projection of the
-    remaining years uses the latest standard segment only.
-``level_by_year``
-    a level to reach by ``last_year`` (``value_low`` when higher is better, e.g. coverage 100%;
-    ``value_high`` when lower is better, e.g. 0 especially difficult communes). The base is the
-    value in the first year of the current standard segment inside the target window.
-``ratio``
-    like ``level_by_year`` for a ratio to the stock at the start of the current standard segment
-    (base 1.0): ``poor_near_poor_halving`` <= 0.5 by 2025.
-``direction``
-    "limit" targets without a number (re-poverty, new poverty, the spread of district rates):
-    the value in ``last_year`` should not exceed the latest observed value.
-
-Allocation
-----------
-Household-count annual targets of the province (``poor_reduction_households``,
-``em_poor_reduction_households``: `ALLOCATABLE`) are shared out among the districts by
-`allocate`: given allocations first, else the district's share of poor - or poor
-ethnic-minority - households at the start of the year. `district_target` sums a district's
-allocations over a target's years.
+Targets are data (``data/targets/targets.csv``, columns documented in ``data/targets/README.md``):
+what is measured (``measure``: cumulative, level or trend), its unit, base, window, how it applies
+to districts and when it applies at all; nothing here hard-codes a target value. `load_targets`
+reads and checks them (errors name the file, row and column). Household amounts of the province
+(`ALLOCATABLE`: net reductions of poor and ethnic-minority poor households) are shared out among
+the districts by `allocate`: given allocations (``allocations.csv``) first, else the district's
+share of the stock at the start of the year. Whether a target is met is judged by
+:mod:`analysis.projection.status` with the rules of :mod:`analysis.projection.verdicts`.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -43,95 +20,104 @@ import pandas as pd
 
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
-from analysis.projection.context import ProjectionContext
+from analysis.projection import verdicts as vd
 from analysis.projection.indicators import get_indicator
 
 TARGET_COLUMNS = [
     "target_id",
-    "area",
+    "scope",
     "indicator",
-    "kind",
+    "measure",
+    "unit",
     "value_low",
     "value_high",
+    "per_year",
+    "base_year",
     "first_year",
-    "last_year",
+    "target_year",
+    "districts",
+    "applies_when",
+    "verdict_on",
+    "also_report",
     "source",
-    "note",
+    "reading",
 ]
 ALLOCATION_COLUMNS = ["year", "area_code", "target_id", "value"]
-KINDS = ("annual_reduction", "level_by_year", "ratio", "direction")
-SPECIAL_AREAS = ("province", "poor_districts")
-
+DISTRICT_RULES = ("allocate", "same", "poor districts", "none")
+APPLIES_WHEN = ("", "rate at least one year's fall", "on the list of poor districts")
 GIVEN = "given"
-DEFAULT_SOURCE = "default: share of poor households"
-DEFAULT_SOURCE_EM = "default: share of poor ethnic-minority households"
-# Household-count targets that add up over districts, and the stock that shares them out.
+# Household amounts that add up over districts, and the stock that shares them out.
 ALLOCATABLE = {
-    "poor_reduction_households": ("poor_start", DEFAULT_SOURCE),
-    "em_poor_reduction_households": ("em_poor_start", DEFAULT_SOURCE_EM),
+    "poor_reduction_households": ("poor_start", "default: share of poor households"),
+    "em_poor_reduction_households": (
+        "em_poor_start",
+        "default: share of poor ethnic-minority households",
+    ),
 }
 
 
 class TargetError(WorkbookError, ValueError):
-    """A malformed targets or allocations table."""
+    """The targets or allocations table is malformed (the message names the row and column)."""
 
 
-# --------------------------------------------------------------------------------------------
-# Reading and validating
-# --------------------------------------------------------------------------------------------
-def validate_targets(frame: pd.DataFrame) -> pd.DataFrame:
-    """Check and normalise a targets table.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Columns `TARGET_COLUMNS`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        With numeric values and integer years.
+def validate_targets(frame: pd.DataFrame, name: str = "targets.csv") -> pd.DataFrame:
+    """Check and type a targets table (columns and values as in ``data/targets/README.md``).
 
     Raises
     ------
     TargetError
-        Missing columns, unknown kind or indicator, no value, years out of order, duplicates.
+        Naming the file, the row (as in a spreadsheet: header = row 1) and the column.
     """
     missing = [c for c in TARGET_COLUMNS if c not in frame]
     if missing:
-        raise TargetError(f"targets table lacks columns {missing}")
-    out = frame.copy()
-    out["area"] = out["area"].astype(str).str.strip()
-    for col in ("value_low", "value_high"):
-        out[col] = pd.to_numeric(out[col].replace("", np.nan), errors="raise").astype(float)
-    out["first_year"] = out["first_year"].astype(int)
-    out["last_year"] = out["last_year"].astype(int)
-    bad_kind = sorted(set(out["kind"]) - set(KINDS))
-    if bad_kind:
-        raise TargetError(f"unknown target kind(s) {bad_kind}; known: {', '.join(KINDS)}")
-    for ind in out["indicator"]:
+        raise TargetError(f"{name}: missing columns {missing}")
+    out = frame[TARGET_COLUMNS].copy()
+    for col in ("target_id", "scope", "indicator", "measure", "unit", "districts"):
+        out[col] = out[col].astype(str).str.strip()
+    for col in ("applies_when", "verdict_on", "also_report", "source", "reading"):
+        out[col] = out[col].fillna("").astype(str).str.strip()
+    for i, row in enumerate(out.itertuples(), start=2):
+
+        def bad(col, what, row_no=i):
+            raise TargetError(f"{name}, row {row_no}, column {col}: {what}")
+
+        if row.measure not in vd.MEASURES:
+            bad("measure", f"{row.measure!r} is not one of {list(vd.MEASURES)}")
+        if row.districts not in DISTRICT_RULES:
+            bad("districts", f"{row.districts!r} is not one of {list(DISTRICT_RULES)}")
+        if row.applies_when not in APPLIES_WHEN:
+            bad("applies_when", f"{row.applies_when!r} is not one of {list(APPLIES_WHEN)}")
         try:
-            get_indicator(ind)
-        except ValueError as err:
-            raise TargetError(str(err)) from None
-    need_value = (out["kind"] != "direction") & out["value_low"].isna() & out["value_high"].isna()
-    if need_value.any():
-        raise TargetError(f"targets without a value: {list(out.loc[need_value, 'target_id'])}")
-    if (out["first_year"] > out["last_year"]).any():
-        raise TargetError("first_year after last_year in targets")
-    dup = out.duplicated(["target_id", "area", "indicator"])
-    if dup.any():
-        raise TargetError(f"duplicate targets: {list(out.loc[dup, 'target_id'])}")
-    for col in ("source", "note"):
-        out[col] = out[col].fillna("").astype(str)
-    return out.reset_index(drop=True)
+            get_indicator(row.indicator)
+        except (KeyError, ValueError):
+            bad("indicator", f"unknown indicator {row.indicator!r}")
+        for col in ("base_year", "first_year", "target_year"):
+            if not str(getattr(row, col)).strip().isdigit():
+                bad(col, f"{getattr(row, col)!r} is not a year")
+        for col in ("value_low", "value_high"):
+            text = str(getattr(row, col)).strip()
+            if text not in ("", "nan"):
+                try:
+                    float(text)
+                except ValueError:
+                    bad(col, f"{text!r} is not a number")
+        if row.measure != "trend" and all(
+            str(getattr(row, c)).strip() in ("", "nan") for c in ("value_low", "value_high")
+        ):
+            bad("value_low", "a cumulative or level target needs a value")
+    for col in ("base_year", "first_year", "target_year"):
+        out[col] = out[col].astype(int)
+    for col in ("value_low", "value_high"):
+        out[col] = pd.to_numeric(out[col].replace("", np.nan), errors="coerce").astype(float)
+    out["per_year"] = out["per_year"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+    return out
 
 
 def load_targets(path: str | Path | None = None) -> pd.DataFrame:
-    """Read ``data/targets/targets.csv`` (or ``path``) and validate it."""
+    """Read and validate ``data/targets/targets.csv`` (or ``path``)."""
     path = Path(path) if path is not None else paths.targets_dir() / "targets.csv"
-    frame = pd.read_csv(path, dtype={"area": str, "target_id": str}, keep_default_na=False)
-    return validate_targets(frame)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return validate_targets(frame, Path(path).name)
 
 
 def load_allocations(path: str | Path | None = None) -> pd.DataFrame:
@@ -142,23 +128,7 @@ def load_allocations(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def check_allocations(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """Check and normalise an allocations table.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame or None
-        Columns `ALLOCATION_COLUMNS` (others are dropped); None for no allocations.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Integer years, string area codes, float values.
-
-    Raises
-    ------
-    TargetError
-        Missing columns or duplicate allocations.
-    """
+    """Check and type a given-allocations table (``year, area_code, target_id, value``)."""
     if frame is None:
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)
     missing = [c for c in ALLOCATION_COLUMNS if c not in frame]
@@ -173,156 +143,119 @@ def check_allocations(frame: pd.DataFrame | None) -> pd.DataFrame:
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Allocation
-# --------------------------------------------------------------------------------------------
-def _shares(ctx: ProjectionContext, column: str, year: int) -> tuple[pd.Series, int | None]:
+def district_shares(ctx, column: str, year: int) -> tuple[pd.Series, int | None]:
     """District shares of ``column`` at ``year`` (or the latest earlier year with data)."""
     districts = ctx.peers("district")
-
-    def wide_shares():  # the same for every year: made once per context
-        ctx.fill_tables(districts)
-        values = {}
-        for code in districts:
-            t = ctx.table(code)
-            values[code] = t[column] if column in t else pd.Series(dtype=float)
-        wide = pd.DataFrame(values).dropna(how="all")
-        return wide[wide.sum(axis=1) > 0]
-
-    wide = ctx.memo(("district_shares", column), wide_shares)
+    ctx.fill_tables(districts)
+    values = {}
+    for code in districts:
+        t = ctx.table(code)
+        values[code] = t[column] if column in t else pd.Series(dtype=float)
+    wide = pd.DataFrame(values).dropna(how="all")
+    wide = wide[wide.sum(axis=1) > 0]
     if wide.empty:
         return pd.Series(np.nan, index=districts, dtype=float), None
     earlier = wide[wide.index <= year]
-    row = earlier.iloc[-1] if len(earlier) else wide.iloc[0]
-    row = row.fillna(0.0)
+    row = (earlier.iloc[-1] if len(earlier) else wide.iloc[0]).fillna(0.0)
     return row / row.sum(), int(row.name)
 
 
-def allocate(
-    targets: pd.DataFrame, summary: pd.DataFrame, year: int, allocations: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """District allocations of the province's household-count targets for one year.
+def allocate(target: pd.Series, ctx, year: int, given: pd.DataFrame) -> pd.DataFrame:
+    """District shares of one province household amount for one review year.
 
     Parameters
     ----------
-    targets : pandas.DataFrame
-        Targets table (`load_targets`); province ``annual_reduction`` targets whose indicator is in
-        `ALLOCATABLE` and whose window contains ``year`` are allocated.
-    summary : pandas.DataFrame
-        Area-year summary (district rows, or commune rows mapped to districts).
+    target : pandas.Series
+        A targets row with ``districts == "allocate"``.
+    ctx : forecast context
+        The summary, truncated to the reviews available.
     year : int
-        Target year.
-    allocations : pandas.DataFrame, optional
-        Given allocations (``year, area_code, target_id, value``); default none.
+        The review year whose amount is shared (the yearly amount, or the whole amount of a
+        one-year plan).
+    given : pandas.DataFrame
+        Given allocations (`load_allocations`).
 
     Returns
     -------
     pandas.DataFrame
-        ``year, area_code, target_id, indicator, value_low, value_high, share, share_year,
-        allocation_source``. A given value is used as is (``value_low = value_high = value``,
-        source ``"given"``); the rest of the province target (target minus the given values,
-        at least 0) is shared among the other districts by their share of poor households
-        (ethnic-minority poor for the ethnic-minority target) at the start of ``year``
-        (``"default: share of poor households"``); ``share_year`` says which year's shares
-        were used when ``year`` has no data yet (the latest earlier year).
+        ``area_code, value_low, value_high, share, share_year, allocation_source``: given values
+        as they are; the rest of the amount shared by the districts' share of the stock at the
+        start of ``year`` (or the latest earlier year with data: ``share_year``).
     """
-    return _allocate(validate_targets(targets), check_allocations(allocations), summary, year)
-
-
-def _allocate(targets: pd.DataFrame, given: pd.DataFrame, summary, year: int) -> pd.DataFrame:
-    """`allocate` with the targets and allocations tables already checked."""
-    ctx = summary if isinstance(summary, ProjectionContext) else ProjectionContext(summary)
-    year = int(year)
+    column, source = ALLOCATABLE[target["indicator"]]
+    shares, share_year = district_shares(ctx, column, int(year))
+    mine = given[(given["year"] == int(year)) & (given["target_id"] == target["target_id"])]
+    fixed = mine.set_index("area_code")["value"]
+    free = shares.reindex([c for c in shares.index if c not in fixed.index])
+    free = free / free.sum() if free.sum() > 0 else free
+    years = target["target_year"] - target["first_year"] + 1
+    per = 1.0 if target["per_year"] else 1.0 / years if years > 1 else 1.0
     rows = []
-    chosen = targets[
-        (targets["area"] == "province")
-        & (targets["kind"] == "annual_reduction")
-        & targets["indicator"].isin(list(ALLOCATABLE))
-        & (targets["first_year"] <= year)
-        & (targets["last_year"] >= year)
-    ]
-    for t in chosen.itertuples():
-        column, source = ALLOCATABLE[t.indicator]
-        shares, share_year = _shares(ctx, column, year)
-        fixed = given[(given["year"] == year) & (given["target_id"] == t.target_id)].set_index(
-            "area_code"
-        )["value"]
-        free = [c for c in shares.index if c not in fixed.index]
-        free_share = shares.reindex(free)
-        free_share = free_share / free_share.sum() if free_share.sum() > 0 else free_share
-        rest = {
-            "value_low": max((t.value_low if pd.notna(t.value_low) else np.nan) - fixed.sum(), 0.0),
-            "value_high": max(
-                (t.value_high if pd.notna(t.value_high) else np.nan) - fixed.sum(), 0.0
-            )
-            if pd.notna(t.value_high)
-            else np.nan,
-        }
-        for code in shares.index:
-            if code in fixed.index:
-                v = float(fixed[code])
-                rows.append((year, code, t.target_id, t.indicator, v, v, np.nan, np.nan, GIVEN))
-            else:
-                s = float(free_share.get(code, np.nan))
-                rows.append(
-                    (
-                        year,
-                        code,
-                        t.target_id,
-                        t.indicator,
-                        rest["value_low"] * s,
-                        rest["value_high"] * s,
-                        s,
-                        share_year,
-                        source,
-                    )
-                )
-    columns = [
-        "year",
-        "area_code",
-        "target_id",
-        "indicator",
-        "value_low",
-        "value_high",
-        "share",
-        "share_year",
-        "allocation_source",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    for code in shares.index:
+        if code in fixed.index:
+            v = float(fixed[code])
+            rows.append((code, v, v, math.nan, math.nan, GIVEN))
+            continue
+        s = float(free.get(code, math.nan))
+        low = max(target["value_low"] * per - fixed.sum(), 0.0) * s
+        high = (
+            max(target["value_high"] * per - fixed.sum(), 0.0) * s
+            if pd.notna(target["value_high"])
+            else math.nan
+        )
+        rows.append((code, low, high, s, share_year, source))
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "area_code",
+            "value_low",
+            "value_high",
+            "share",
+            "share_year",
+            "allocation_source",
+        ],
+    )
 
 
-def district_target(
-    row, ctx: ProjectionContext, area: str, allocations: pd.DataFrame, targets: pd.DataFrame
-) -> tuple[float, float, str]:
-    """A district's part of a province annual-reduction target, summed over the target's years.
+def allocate_year(
+    targets: pd.DataFrame, summary, year: int, allocations: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """District allocations of every province household amount that applies to review ``year``.
 
     Parameters
     ----------
-    row : namedtuple
-        The province target (a row of ``targets.itertuples()``).
-    ctx : ProjectionContext
-        Context of the summary the shares come from.
-    area : str
-        District code.
-    allocations, targets : pandas.DataFrame
-        Both already checked (`check_allocations`, `validate_targets`).
+    targets : pandas.DataFrame
+        `load_targets`; rows with ``districts == "allocate"`` whose window holds ``year``.
+    summary : pandas.DataFrame or ProjectionContext
+        Area-year summary (district rows, or commune rows mapped to districts).
+    year : int
+    allocations : pandas.DataFrame, optional
+        Given allocations; default none.
 
     Returns
     -------
-    tuple
-        ``(low, high, allocation source)``; ``(nan, nan, "no allocation")`` when a year has
-        none for the district.
+    pandas.DataFrame
+        ``year, target_id, indicator, area_code, value_low, value_high, share, share_year,
+        allocation_source``: a yearly amount (``per_year``) per year, a one-year plan whole.
     """
-    window = range(int(row.first_year), int(row.last_year) + 1)
-    low = high = 0.0
-    sources = set()
-    one = targets[(targets["target_id"] == row.target_id) & (targets["indicator"] == row.indicator)]
-    for y in window:
-        alloc = _allocate(one, allocations, ctx, y)  # both tables checked by the caller
-        mine = alloc[alloc["area_code"] == area]
-        if mine.empty:
-            return np.nan, np.nan, "no allocation"
-        low += float(mine["value_low"].iloc[0])
-        high += float(mine["value_high"].iloc[0])
-        sources.add(str(mine["allocation_source"].iloc[0]))
-    return low, high, " + ".join(sorted(sources))
+    from analysis.projection.context import ProjectionContext
+
+    ctx = summary if isinstance(summary, ProjectionContext) else ProjectionContext(summary)
+    given = check_allocations(allocations)
+    targets = validate_targets(targets)
+    parts = []
+    chosen = targets[
+        (targets["districts"] == "allocate")
+        & targets["indicator"].isin(list(ALLOCATABLE))
+        & (targets["first_year"] <= int(year))
+        & (targets["target_year"] >= int(year))
+    ]
+    for _, target in chosen.iterrows():
+        part = allocate(target, ctx, int(year), given)
+        part.insert(0, "indicator", target["indicator"])
+        part.insert(0, "target_id", target["target_id"])
+        part.insert(0, "year", int(year))
+        parts.append(part)
+    columns = ["year", "target_id", "indicator", "area_code", "value_low", "value_high", "share",
+               "share_year", "allocation_source"]  # fmt: skip
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

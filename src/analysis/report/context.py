@@ -382,7 +382,7 @@ def plan_facts(ctx: ReportContext) -> dict:
     """
     table, alloc = _allocations(ctx.data, ctx.year)
     t1 = table[table["target_id"] == "T1"].iloc[0]
-    if not (int(t1["first_year"]) <= ctx.year <= int(t1["last_year"])):
+    if not (int(t1["first_year"]) <= ctx.year <= int(t1["target_year"])):
         return {}
     if ctx.level == PROVINCE:
         return {"year_target": float(t1["value_low"]), "year_target_source": "Plan 47-KH/TU"}
@@ -401,7 +401,7 @@ def _allocations(data: DataBundle, year: int) -> tuple[pd.DataFrame, pd.DataFram
     from analysis.projection import targets
 
     table = targets.load_targets()
-    return table, targets.allocate(table, data.summary[data.summary["zone"] == "all"], year)
+    return table, targets.allocate_year(table, data.summary[data.summary["zone"] == "all"], year)
 
 
 HEADLINE_KEYS = [
