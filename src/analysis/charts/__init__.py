@@ -18,7 +18,13 @@ from analysis.charts.bars import (
     waterfall_chart,
     waterfall_steps,
 )
-from analysis.charts.lines import ethnic_gap_chart, fan_chart, flow_rates_chart, trend_chart
+from analysis.charts.lines import (
+    cumulative_chart,
+    ethnic_gap_chart,
+    fan_chart,
+    flow_rates_chart,
+    trend_chart,
+)
 from analysis.charts.maps import choropleth, read_district_shapes, tile_layout, tile_map
 from analysis.charts.ranking import commune_ranking_chart, rank_chart
 from analysis.charts.style import (
@@ -49,6 +55,7 @@ __all__ = [
     "contribution_chart",
     "deprivation_chart",
     "ethnic_gap_chart",
+    "cumulative_chart",
     "fan_chart",
     "figure_to_png",
     "figure_to_svg",

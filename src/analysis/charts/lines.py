@@ -440,3 +440,73 @@ def fan_chart(
     return finish_figure(
         fig, chart_title("title.fan", lang, title, area_name), source, synthetic, lang, alt
     )
+
+
+@styled
+def cumulative_chart(
+    path: pd.DataFrame,
+    projected: tuple[float, float, float] | None = None,
+    attainable: float | None = None,
+    lang: str = "vi",
+    source: str | None = None,
+    synthetic: bool = True,
+    *,
+    area_name: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A cumulative target as a path: households taken out of poverty so far against the even
+    path to the target total (not a level marker).
+
+    Parameters
+    ----------
+    path : pandas.DataFrame
+        ``year``, ``achieved`` (cumulative, NaN after the last review), ``required`` (the
+        target total spread evenly over the window).
+    projected : (median, lo80, hi80), optional
+        The projected total by the last year of the window, drawn with its 80% interval.
+    attainable : float, optional
+        The most that can still be reached (achieved plus the households still poor), drawn
+        as a line when it is below the target.
+    lang, source, synthetic, area_name, title
+        As in :func:`trend_chart`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    check_lang(lang)
+    frame = prepare_frame(path, ["year", "achieved", "required"], "cumulative chart")
+    fig = new_figure(7.0)
+    ax = fig.subplots()
+    years = frame["year"].to_numpy(int)
+    ax.plot(years, frame["required"].to_numpy(float), color="black", linestyle="-.",
+            linewidth=1.2, label=label("series.required_path", lang))  # fmt: skip
+    done = frame.dropna(subset=["achieved"])
+    ax.plot(done["year"].to_numpy(int), done["achieved"].to_numpy(float), color=OKABE_ITO["blue"],
+            marker="o", markersize=3.5, linewidth=1.8, label=label("series.achieved", lang))  # fmt: skip
+    last_year, total = int(years[-1]), float(frame["required"].iloc[-1])
+    count = functools.partial(format_number, lang=lang, decimals=0)
+    ax.annotate(count(total), (last_year, total), textcoords="offset points", xytext=(4, 4),
+                fontsize=7)  # fmt: skip
+    projected_text = ""
+    if projected is not None and all(pd.notna(v) for v in projected):
+        mid, lo, hi = (float(v) for v in projected)
+        ax.errorbar([last_year], [mid], yerr=[[mid - lo], [hi - mid]], fmt="D", markersize=5,
+                    color=OKABE_ITO["orange"], capsize=3, label=label("series.projected_total", lang))  # fmt: skip
+        projected_text = label("alt.cumulative_projected", lang, year=last_year, value=count(mid),
+                               lo=count(lo), hi=count(hi))  # fmt: skip
+    if attainable is not None and pd.notna(attainable) and attainable < total:
+        ax.axhline(float(attainable), color=OKABE_ITO["vermillion"], linestyle=":", linewidth=1.2,
+                   label=label("series.attainable", lang, value=count(attainable)))  # fmt: skip
+    _value_axes(ax, label("axis.households_cumulative", lang), list(years), lang)
+    legend_below(fig, ax, ncols=2)
+    last = done.iloc[-1] if len(done) else None
+    alt = label(
+        "alt.cumulative", lang,
+        year=int(last["year"]) if last is not None else "–",
+        achieved=count(last["achieved"]) if last is not None else "–",
+        target_year=last_year, target=count(total), projected=projected_text,
+    )  # fmt: skip
+    return finish_figure(
+        fig, chart_title("title.cumulative", lang, title, area_name), source, synthetic, lang, alt
+    )

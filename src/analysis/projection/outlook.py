@@ -41,6 +41,7 @@ OUTLOOK_COLUMNS = [
     "lo95",
     "hi95",
     "fit_years",
+    "bridged",
     "note",
 ]
 QUANTILES = (0.5, 0.1, 0.9, 0.025, 0.975)
@@ -63,6 +64,7 @@ def outlook_table(
     seed: int = 20211126,
     weights=None,
     n_paths: int = 1000,
+    bridge=None,
 ) -> pd.DataFrame:
     """Projected values of the headline indicators for one area, each year to ``horizon``.
 
@@ -80,6 +82,11 @@ def outlook_table(
         Indicator codes (default `OUTLOOK_INDICATORS`).
     seed, weights, n_paths
         As for the projections of the target verdicts (same seeds give the same table).
+    bridge : analysis.projection.bridge.Bridge, optional
+        Factors between the fit's standard and the next one, estimated from household records
+        (`analysis.projection.bridge.estimate_bridge`). With it, every year under the next
+        standard gets a second row on that standard's basis (``bridged`` True): each simulated
+        path is multiplied by one bootstrap replicate of the area's factor.
 
     Returns
     -------
@@ -115,6 +122,7 @@ def outlook_table(
                                       weights=weights, seed=local, n_paths=n_paths, context=ctx)  # fmt: skip
             except (InsufficientDataError, ValueError) as err:
                 note = f"no_projection:{err}"
+        factors = _factor_draws(bridge, area_code, indicator, n_paths, local)
         for y in future:
             code = standard_for_year(y).code
             basis = fit_code if code == fit_code else f"{fit_code} continued"
@@ -122,5 +130,22 @@ def outlook_table(
                 values = (math.nan,) * len(QUANTILES)
             else:
                 values = quantile_rows(sims.column(y), ind.lower, ind.upper)
-            rows.append((str(area_code), indicator, y, basis, *values, fit_years, note))
+            rows.append((str(area_code), indicator, y, basis, *values, fit_years, False, note))
+            if code != fit_code and factors is not None and sims is not None:
+                bridged = sims.column(y)[: len(factors)] * factors[: len(sims.column(y))]
+                values = quantile_rows(bridged, ind.lower, ind.upper)
+                rows.append((str(area_code), indicator, y, code, *values, fit_years, True, note))
     return pd.DataFrame(rows, columns=OUTLOOK_COLUMNS)
+
+
+def _factor_draws(bridge, area_code, indicator, n_paths, seed):
+    """``n_paths`` bootstrap replicates of the area's factor for ``indicator`` (None if none)."""
+    if bridge is None:
+        return None
+    try:
+        draws = bridge.factor_draws(str(area_code), indicator)
+    except ValueError:  # no factor for this area or measure
+        return None
+    if not len(draws):
+        return None
+    return np.random.default_rng([int(seed), 351]).choice(draws, size=n_paths, replace=True)

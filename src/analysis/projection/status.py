@@ -70,6 +70,7 @@ STATUS_COLUMNS = [
     "reason_vi",
     "reason_en",
     "gap",
+    "max_attainable",
     "attainable_share",
     "verdict_on",
     "also_report",
@@ -406,6 +407,9 @@ def target_status(
                     "reason_vi": out.reason("vi"),
                     "reason_en": out.reason("en"),
                     "gap": out.gap,
+                    "max_attainable": (
+                        facts.max_attainable if facts.max_attainable is not None else math.nan
+                    ),
                     "attainable_share": out.attainable_share,
                     "verdict_on": row.verdict_on,
                     "also_report": row.also_report,

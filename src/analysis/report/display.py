@@ -88,7 +88,7 @@ def table(
     name: str,
     caption_key: str,
     formats: dict,
-    row_kinds: tuple[list[str], list[str]] | None = None,
+    row_kinds: tuple[list[str], list[str]] | list | None = None,
 ) -> None:
     """Show a table with localised headers and numbers; register it for Excel.
 
@@ -104,9 +104,10 @@ def table(
         Label key of the caption; a table made from synthetic data says so in its caption.
     formats : dict
         Maps a column to its kind of number (see `formatter`).
-    row_kinds : tuple of (list of str, list of str), optional
+    row_kinds : tuple of (list of str, list of str), or a list of such tuples, optional
         (columns, kind per row): formats those columns row by row instead, for tables whose
-        rows hold different units (households, percentages, points).
+        rows hold different units (households, percentages, points); several groups of
+        columns may each have their own kinds.
     """
     from analysis.report.tables import report_table
 
@@ -114,9 +115,9 @@ def table(
     shown = df.reset_index(drop=True).rename(columns=headers)
     fmt = {headers[c]: formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")
-    if row_kinds is not None:
-        columns, kinds = row_kinds
-        for kind in set(kinds):
+    groups = [] if row_kinds is None else row_kinds if isinstance(row_kinds, list) else [row_kinds]
+    for columns, kinds in groups:
+        for kind in sorted(set(kinds)):
             rows = [i for i, k in enumerate(kinds) if k == kind]
             subset = pd.IndexSlice[rows, [headers[c] for c in columns]]
             styler = styler.format(formatter(kind, ctx.lang), subset=subset, na_rep="–")
@@ -132,9 +133,10 @@ def formatter(kind: str, lang: str):
 
     Parameters
     ----------
-    kind : {"count", "rate", "points", "signed", "ratio"}
+    kind : {"count", "rate", "points", "signed", "ratio", "probability"}
         Whole households; a percentage; a change in percentage points; a change with its sign;
-        a number with two decimals.
+        a number with two decimals; a probability (a fraction) as a whole percent ("3%",
+        "<1%", ">99%").
     lang : {"vi", "en"}
 
     Returns
@@ -152,4 +154,8 @@ def formatter(kind: str, lang: str):
         return lambda v: format_signed(v, lang)
     if kind == "ratio":
         return lambda v: format_number(v, lang, 2)
+    if kind == "probability":
+        from analysis.projection.verdicts import format_probability
+
+        return lambda v: format_probability(v, lang)
     raise ValueError(f"unknown format kind {kind!r}")

@@ -513,3 +513,53 @@ def ranking_paragraph(facts: dict, lang: str = "vi") -> str:
             )
         )
     return " ".join(out)
+
+
+def outlook_sentences(outlook, area_name: str, lang: str = "vi") -> list[str]:
+    """The forecasts in words: one sentence for 2025 and one for 2030.
+
+    Parameters
+    ----------
+    outlook : pandas.DataFrame
+        `analysis.projection.outlook.outlook_table` of the area.
+    area_name : str
+    lang : {"vi", "en"}
+
+    Returns
+    -------
+    list of str
+        For 2025 (when projected): poor households with their 80% interval and the poverty
+        rate; for 2030: poor households on the continued basis, and on the NĐ 351/2025 basis
+        when the outlook has bridged rows.
+    """
+    import math
+
+    def row(indicator, year, bridged=False):
+        hit = outlook[(outlook["indicator"] == indicator) & (outlook["year"] == year)
+                      & (outlook["bridged"] == bridged)]  # fmt: skip
+        return None if hit.empty or not math.isfinite(hit["point"].iloc[0]) else hit.iloc[0]
+
+    out = []
+    for year, key in ((2025, "outlook.2025"), (2030, "outlook.2030")):
+        poor, rate = row("poor_households", year), row("poverty_rate_pct", year)
+        if poor is None:
+            continue
+        bridged = row("poor_households", year, True)
+        extra = ""
+        if bridged is not None:
+            extra = sentence("outlook.bridged", lang, poor=_count(bridged["point"], lang),
+                             lo=_count(bridged["lo80"], lang), hi=_count(bridged["hi80"], lang))  # fmt: skip
+        out.append(
+            sentence(
+                key,
+                lang,
+                area=area_name,
+                year=year,
+                poor=_count(poor["point"], lang),
+                lo=_count(poor["lo80"], lang),
+                hi=_count(poor["hi80"], lang),
+                rate=_rate(rate["point"], lang) if rate is not None else "–",
+                bridged=extra,
+            )  # fmt: skip
+        )
+    return out

@@ -16,12 +16,10 @@ from analysis.bundled import datasets
 from analysis.compute import area_rates
 from analysis.core.i18n import label, standard_label
 from analysis.reference.standards import standard_for_year
+from analysis.report import forecasts
 from analysis.report.context import (
     PROVINCE,
-    SEED,
     ReportContext,
-    model_weights,
-    plan_facts,
     status_table,
     zone_rows,
 )
@@ -46,40 +44,45 @@ PUBLISHED_MATCH = {
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Projections:
-    """Projections and target status of the report's area (see `projections_data`).
+    """Forecasts and target verdicts of the report's area (see `projections_data`).
 
     Attributes
     ----------
     history : dict of str to pandas.DataFrame
-        For each indicator of `FAN_INDICATORS`: ``year``, ``value`` (observed, up to the
-        report's year).
-    projections : dict of str to pandas.DataFrame
-        For each indicator: the ``combined`` model's rows of
-        `analysis.projection.combine.project` to 2030 (``year``, ``mean``, ``lo80``,
-        ``hi80``, ``lo95``, ``hi95``...).
-    t1_level : dict or None
-        ``{2025: poor households}`` if T1's annual reduction held from the start of 2022;
-        ``None`` when this year has no T1 target for the area.
+        For each indicator of `FAN_INDICATORS`: ``year``, ``value``, ``standard`` (observed, up
+        to the report's year).
+    outlook : pandas.DataFrame
+        `analysis.report.forecasts.outlook`: projected values for every year to 2030 (median,
+        80% and 95% limits, standard basis; NĐ 351 rows when household records allow).
     status : pandas.DataFrame
-        `analysis.projection.status.target_status` of the area: one row per target and
-        indicator (``target_id``, ``indicator``, ``progress_so_far``, ``target_value``,
-        ``required_pace``, ``recent_pace``, ``projected_value``, ``probability`` as a
-        fraction, ``status`` code, ``allocation_source``...).
+        `analysis.projection.status.target_status` of the area: one row per target with its
+        verdict (``status`` code), pace figures and the reason in both languages.
+    cumulative : pandas.DataFrame or None
+        T1's path: ``year``, ``achieved`` (cumulative net reduction so far, households) and
+        ``required`` (the target total spread evenly over the window); None without T1.
+    points : int
+        Reviews under the standard of the report's year (projections need at least 3).
     """
 
     history: dict
-    projections: dict
-    t1_level: dict | None
+    outlook: pd.DataFrame
     status: pd.DataFrame
+    cumulative: pd.DataFrame | None
+    points: int
 
     @property
     def default_allocation(self) -> bool:
         """Whether a target of the area is a default allocation (not set by the province)."""
         return bool(self.status["allocation_source"].astype(str).str.startswith("default").any())
 
+    @property
+    def projected(self) -> bool:
+        """Whether the outlook has projected values (enough reviews under the standard)."""
+        return bool(self.outlook["point"].notna().any())
+
 
 def projections_data(ctx: ReportContext) -> Projections:
-    """Projections to 2025 and 2030 with 80% and 95% bands, and the status of each target.
+    """Forecasts to 2030 and the verdict on every target of the area.
 
     Parameters
     ----------
@@ -89,54 +92,52 @@ def projections_data(ctx: ReportContext) -> Projections:
     -------
     Projections
     """
-    from analysis.projection.combine import project
-    from analysis.projection.context import indicator_series
+    from analysis.projection.series import latest_segment
 
     code = "province" if ctx.level == PROVINCE else ctx.area_code
-    rows = zone_rows(ctx)
-    rows = rows[rows["year"] <= ctx.year]
-    history, projections = {}, {}
-    for indicator in FAN_INDICATORS:
-        history[indicator] = indicator_series(rows, code, indicator)[["year", "value"]].dropna()
-        proj = project(
-            rows, code, indicator, horizon=2030, seed=SEED,
-            weights=model_weights(ctx.data, ctx.year),
-        )  # fmt: skip
-        projections[indicator] = proj[proj["model"] == "combined"]
+    history = {i: forecasts.history(ctx, i) for i in FAN_INDICATORS}
+    status = status_table(ctx, [code])
     return Projections(
         history=history,
-        projections=projections,
-        t1_level=t1_level_2025(ctx, rows),
-        status=status_table(ctx, [code]),
+        outlook=forecasts.outlook(ctx),
+        status=status,
+        cumulative=cumulative_path(ctx, status),
+        points=len(latest_segment(history["poor_households"], as_of=ctx.year)),
     )
 
 
-def t1_level_2025(ctx: ReportContext, rows: pd.DataFrame) -> dict | None:
-    """Poor households in 2025 if T1's annual reduction held from the start of 2022.
-
-    On the NĐ 07 basis: poor households at the start of 2022 minus four years at this year's
-    (allocated) annual target, never below zero.
+def cumulative_path(ctx: ReportContext, status: pd.DataFrame) -> pd.DataFrame | None:
+    """T1 as a path: cumulative net reduction achieved against the even path to the target.
 
     Parameters
     ----------
     ctx : ReportContext
-    rows : pandas.DataFrame
-        Summary rows by zone (`analysis.report.context.zone_rows`).
+    status : pandas.DataFrame
+        The area's verdicts (`analysis.projection.status.target_status`).
 
     Returns
     -------
-    dict or None
-        ``{2025: households}``; ``None`` without a T1 target this year or 2022 start counts.
+    pandas.DataFrame or None
+        ``year`` (the target window), ``achieved`` (cumulative households, NaN after the
+        review), ``required`` (target total x years elapsed / years of the window).
     """
-    annual = plan_facts(ctx).get("year_target")
-    mine = rows[(rows["year"] == 2022) & (rows["area_code"] == ctx.area_code)]
-    if not annual or mine.empty or mine["poor_start"].isna().any():
+    t1 = status[status["target_id"] == "T1"]
+    if t1.empty:
         return None
-    return {2025: max(float(mine["poor_start"].sum()) - 4 * annual, 0.0)}
+    r = t1.iloc[0]
+    first, last = int(r["base_year"]), int(r["target_year"])
+    series = forecasts.history(ctx, "poor_reduction_households").set_index("year")["value"]
+    years = list(range(first, last + 1))
+    done = series.reindex(years)
+    done[[y > ctx.year for y in years]] = float("nan")
+    achieved = done.fillna(0).cumsum().where([y <= ctx.year for y in years])
+    n = len(years)
+    required = [float(r["target_value"]) * (k + 1) / n for k in range(n)]
+    return pd.DataFrame({"year": years, "achieved": achieved.to_numpy(), "required": required})
 
 
 def target_league_data(ctx: ReportContext) -> pd.DataFrame:
-    """Province overview: districts' progress on T1, projected gap, required pace, probability.
+    """Province overview: each district's verdict on T1 (reduce poor households, 2021-2025).
 
     Parameters
     ----------
@@ -145,27 +146,35 @@ def target_league_data(ctx: ReportContext) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per district, least likely to meet T1 first (not assessed last):
-        ``district`` (name), ``progress`` (``progress_so_far`` of T1), ``target_value``,
-        ``gap`` (``target_value`` minus ``projected_value``), ``required_pace``, in the units
-        of `analysis.projection.status.target_status`; ``probability`` (percent chance of
-        meeting the target), ``status`` (code; NaN when not assessed).
+        One row per district, worst verdict first: ``district`` (name), ``achieved`` (net
+        reduction so far, households), ``target_value`` (the district's share of the target),
+        ``still_needed`` (target minus achieved, at least 0), ``poor_left`` (poor households at
+        the end of the review), ``probability`` (percent, NaN without a projection), ``status``
+        (code), ``reason_vi``, ``reason_en``.
     """
+    from analysis.projection.verdicts import SEVERITY
+
     codes = list(ctx.geography.district_codes())
     status = status_table(ctx, codes)
     t1 = status[status["target_id"] == "T1"].set_index("area_code").reindex(codes)
     names = ctx.geography.districts.set_index("district_code")["bare_name"]
-    return pd.DataFrame(
+    rows = zone_rows(ctx)
+    left = rows[rows["year"] == ctx.year].groupby("area_code")["poor_end"].sum().reindex(codes)
+    out = pd.DataFrame(
         {
             "district": names.reindex(codes).to_numpy(),
-            "progress": t1["progress_so_far"].to_numpy(float),
+            "achieved": t1["latest_value"].to_numpy(float),
             "target_value": t1["target_value"].to_numpy(float),
-            "gap": (t1["target_value"] - t1["projected_value"]).to_numpy(float),
-            "required_pace": t1["required_pace"].to_numpy(float),
+            "still_needed": (t1["target_value"] - t1["latest_value"]).clip(lower=0).to_numpy(),
+            "poor_left": left.to_numpy(float),
             "probability": 100 * t1["probability"].to_numpy(float),
             "status": t1["status"].to_numpy(),
+            "reason_vi": t1["reason_vi"].to_numpy(),
+            "reason_en": t1["reason_en"].to_numpy(),
         }
-    ).sort_values("probability")
+    )
+    order = out["status"].map(SEVERITY).fillna(-2)
+    return out.assign(_order=-order).sort_values(["_order", "district"]).drop(columns="_order")
 
 
 # --------------------------------------------------------------------------------------------

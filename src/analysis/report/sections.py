@@ -314,98 +314,159 @@ def place(ctx: ReportContext) -> None:
 # Plan targets
 # --------------------------------------------------------------------------------------------
 def projections(ctx: ReportContext) -> None:
-    """Projections to 2025 and 2030 with 80% and 95% bands, the target and the standard changes
-    marked, and the status of each target with a sentence per target (`projections_data`)."""
+    """The verdict on every target with its reason, the T1 path, and the forecasts to 2030 stated
+    in a table, a chart per headline indicator and two sentences (`projections_data`)."""
     heading(ctx, "report.section.targets")
     data = projections_data(ctx)
-    targets_by_indicator = {"poor_households": data.t1_level}
+    verdicts(ctx, data.status)
+    if data.cumulative is not None:
+        t1 = data.status[data.status["target_id"] == "T1"].iloc[0]
+        figure(
+            charts.cumulative_chart(
+                data.cumulative,
+                (t1["projected_value"], t1["projected_lo80"], t1["projected_hi80"]),
+                _attainable(t1),
+                ctx.lang,
+                ctx.source,
+                ctx.data.synthetic,
+                area_name=ctx.area_name,
+            )
+        )
+    heading(ctx, "report.section.outlook")
+    if not data.projected:
+        note(ctx, label("note.too_few_reviews", ctx.lang, points=data.points))
+        return
+    paragraphs(narrative.outlook_sentences(data.outlook, ctx.area_name, ctx.lang))
     for indicator in FAN_INDICATORS:
-        target = targets_by_indicator.get(indicator)
+        rows = data.outlook[(data.outlook["indicator"] == indicator) & ~data.outlook["bridged"]]
+        households = indicator.endswith("_households")
         figure(
             charts.fan_chart(
                 data.history[indicator],
-                data.projections[indicator],
-                target,
+                rows.rename(columns={"point": "mean"}),
+                None,
                 (2022, 2027),
                 ctx.lang,
                 ctx.source,
                 ctx.data.synthetic,
                 title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
+                value_label=label(f"axis.{indicator}", ctx.lang),
+                value_format="number" if households else "percent",
+                decimals=0 if households else 2,
             )
         )
-        if target:
-            note(ctx, label("note.t1_level", ctx.lang, value=format_number(target[2025], ctx.lang)))
+    outlook_table(ctx, data.outlook)
+    bridged = bool(data.outlook["bridged"].any())
+    note(ctx, label("note.outlook_basis" if bridged else "note.outlook_no_bridge", ctx.lang,
+                    year=ctx.year))  # fmt: skip
     note(ctx, label("note.projection_basis", ctx.lang))
-    status = data.status
+
+
+def _attainable(t1) -> float | None:
+    """The most an unattainable cumulative target can still reach (achieved + still poor)."""
+    if t1["status"] != "unattainable" or pd.isna(t1["max_attainable"]):
+        return None
+    return float(t1["max_attainable"])
+
+
+def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
+    """The verdict table (one row per target, mixed units written row by row) and one sentence
+    per target: its status and the reason."""
+    units = status["unit"].tolist()
+    value_kind = {"households": "count", "communes": "count", "percent": "rate"}
+    pace_kind = {"households": "count", "communes": "ratio", "percent": "points"}
     shown = pd.DataFrame(
         {
-            "target": [
-                f"{t}: " + label(f"indicator.{i}", ctx.lang)
-                for t, i in zip(status["target_id"], status["indicator"], strict=True)
-            ],
-            "progress": status["progress_so_far"].to_numpy(float),
+            "target": [f"{t}: " + label(f"target.{t.split('-')[0]}", ctx.lang) + (
+                f" ({t.split('-')[1]})" if "-" in t else "") for t in status["target_id"]],
+            "verdict_on": [label(f"indicator.{i}", ctx.lang) for i in status["indicator"]],
+            "base_value": status["base_value"].to_numpy(float),
+            "latest_value": status["latest_value"].to_numpy(float),
             "target_value": status["target_value"].to_numpy(float),
+            "actual_pace": status["actual_pace"].to_numpy(float),
             "required_pace": status["required_pace"].to_numpy(float),
-            "recent_pace": status["recent_pace"].to_numpy(float),
-            "probability": 100 * status["probability"].to_numpy(float),
+            "projected_value": status["projected_value"].to_numpy(float),
+            "projected_lo80": status["projected_lo80"].to_numpy(float),
+            "projected_hi80": status["projected_hi80"].to_numpy(float),
+            "probability": status["probability"].to_numpy(float),
             "status": [status_name(s, ctx.lang) for s in status["status"]],
         }
-    )
+    )  # fmt: skip
+    values = ["base_value", "latest_value", "target_value", "projected_value", "projected_lo80",
+              "projected_hi80"]  # fmt: skip
     table(
         ctx,
         shown,
         "targets",
         "report.section.targets",
-        {"probability": "rate"},
-        row_kinds=(
-            ["progress", "target_value", "required_pace", "recent_pace"],
-            [_unit_kind(i) for i in status["indicator"]],
-        ),
+        {"probability": "probability"},
+        row_kinds=[
+            (values, [value_kind.get(u, "ratio") for u in units]),
+            (["actual_pace", "required_pace"], [pace_kind.get(u, "ratio") for u in units]),
+        ],
     )
-    paragraphs([_target_sentence(ctx, r) for r in status.itertuples()])
-    if data.default_allocation:
+    reasons = status[f"reason_{ctx.lang}"].tolist()
+    paragraphs(
+        [
+            label(
+                "sentence.verdict", ctx.lang, target=t, status=status_name(s, ctx.lang), reason=r
+            )  # fmt: skip
+            for t, s, r in zip(status["target_id"], status["status"], reasons, strict=True)
+        ]
+    )
+    escapes = status[status["also_report"] == "escaped_households"]
+    for r in escapes.itertuples():
+        note(ctx, label("note.net_and_escapes", ctx.lang, target=r.target_id,
+                        net=format_number(r.latest_value, ctx.lang),
+                        escaped=format_number(r.also_report_value, ctx.lang)))  # fmt: skip
+    note(ctx, label("note.verdict_rules", ctx.lang))
+    if bool(status["allocation_source"].astype(str).str.startswith("default").any()):
         note(ctx, label("card.target_default", ctx.lang))
 
 
-def _unit_kind(indicator: str) -> str:
-    """How to write an indicator's values: whole households/communes, or two decimals."""
-    return "count" if indicator.endswith(("_households", "_communes")) else "ratio"
-
-
-def _target_sentence(ctx: ReportContext, r) -> str:
-    return label(
-        "sentence.target",
-        ctx.lang,
-        target=label(f"target.{r.target_id}", ctx.lang),
-        indicator=label(f"indicator.{r.indicator}", ctx.lang),
-        status=status_name(r.status, ctx.lang),
-        probability=format_percent(
-            100 * r.probability if pd.notna(r.probability) else None, ctx.lang, 0
-        ),
+def outlook_table(ctx: ReportContext, outlook: pd.DataFrame) -> None:
+    """The forecasts stated: each headline indicator, each year to 2030, point with its 80% and
+    95% intervals and the standard basis."""
+    shown = pd.DataFrame(
+        {
+            "indicator": [label(f"indicator.{i}", ctx.lang) for i in outlook["indicator"]],
+            "year": outlook["year"].astype(int).astype(str).to_numpy(),
+            "basis": [_basis_name(b, ctx.lang) for b in outlook["basis"]],
+            "point": outlook["point"].to_numpy(float),
+            "lo80": outlook["lo80"].to_numpy(float),
+            "hi80": outlook["hi80"].to_numpy(float),
+            "lo95": outlook["lo95"].to_numpy(float),
+            "hi95": outlook["hi95"].to_numpy(float),
+        }
     )
+    kinds = ["count" if i.endswith("_households") else "rate" for i in outlook["indicator"]]
+    table(ctx, shown, "projections", "report.section.outlook", {},
+          row_kinds=(["point", "lo80", "hi80", "lo95", "hi95"], kinds))  # fmt: skip
+
+
+def _basis_name(basis: str, lang: str) -> str:
+    code, _, rest = basis.partition(" ")
+    name = standard_label(code, lang)
+    return label("basis.continued", lang, standard=name) if rest else name
 
 
 def target_league(ctx: ReportContext) -> None:
-    """Province overview: districts' progress on T1, projected gap, required pace, probability
-    (`target_league_data`)."""
+    """Province overview: every district's verdict on T1 with what is still needed and the
+    households still poor (`target_league_data`)."""
     heading(ctx, "section.target_league")
     df = target_league_data(ctx)
-    shown = df.assign(
-        status=[status_name(s, ctx.lang) if pd.notna(s) else "–" for s in df["status"]]
+    shown = df.drop(columns=["reason_vi", "reason_en"]).assign(
+        status=[status_name(s, ctx.lang) if pd.notna(s) else "–" for s in df["status"]],
+        probability=df["probability"] / 100,
     )
     table(
         ctx,
         shown,
         "target_league",
         "section.target_league",
-        {
-            "progress": "count",
-            "target_value": "count",
-            "gap": "signed",
-            "required_pace": "count",
-            "probability": "rate",
-        },
-    )
+        {"achieved": "count", "target_value": "count", "still_needed": "count",
+         "poor_left": "count", "probability": "probability"},
+    )  # fmt: skip
     note(ctx, label("note.target_league", ctx.lang))
 
 
