@@ -5,8 +5,8 @@ a household panel on the real geography (11 districts, 111 former communes) for 
 2016-2024 (Decision 59/2015 for 2016-2021, Decree 07/2021 for 2022-2024), the bundled years, and
 continues the same panel to 2030 (Decree 07/2021 for 2025-2026, Decree 351/2025 for 2027-2030)
 for held-out data (:mod:`analysis.bundled.synthetic_extended`); every household is classified
-with :func:`analysis.reference.standards.classify` under its year's standard. Every row is marked ``synthetic = True``.
-Province totals are tuned to land near the published fragments
+with :func:`analysis.reference.standards.classify` under its year's standard. Every row is
+marked ``synthetic = True``. Province totals are tuned to land near the published fragments
 (:func:`analysis.bundled.synthetic.calibration_table`); nothing below the province is calibrated
 to any real figure. :mod:`analysis.bundled.synthetic` aggregates the panel into the summary table
 and writes the bundled files.
@@ -131,7 +131,8 @@ CATCH_UP = {
     # 351/2025 extends the old standard to 2026 while the 2026-2030 programme starts), the same.
     # Together with the deprivation decline and growth below, the poor fall by about 30 % a year
     # in 2025-2026 (2023-2024: -33 %; country, same standard: 2.93 % in 2023 -> 1.3 % in 2025,
-    # about -33 % a year, vietnamplus.vn/ket-qua-giam-ngheo-giai-doan-2021-2025-...-post1078887.vnp).
+    # about -33 % a year; government report of November 2025 quoted at
+    # vietnamplus.vn/ket-qua-giam-ngheo-giai-doan-2021-2025-tao-tien-de-xay-dung-chuan-ngheo-moi-post1078887.vnp).
     2025: 0.01,
     2026: 0.01,
     # 2027-2030: the 2026-2030 programme at the pace of 2019-2021 and 2024 (between campaigns).
