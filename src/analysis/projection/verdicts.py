@@ -303,6 +303,8 @@ def paces(f: Facts) -> tuple[float, float, float]:
         required_pace = required / f.window_years if f.window_years else math.nan
         ratio = f.projected / required if required > 0 and _finite(f.projected) else math.nan
         return actual_pace, required_pace, ratio
+    if f.measure == "trend":  # a limit, not a distance to cover: no paces
+        return math.nan, math.nan, math.nan
     required = s * (f.target_value - f.base_value)
     elapsed = f.latest_year - f.base_year
     span = f.target_year - f.base_year

@@ -144,6 +144,11 @@ def formatter(kind: str, lang: str):
     callable
         ``value -> str`` (an en dash for a missing value).
     """
+    f = _formatter(kind, lang)
+    return lambda v: f(0.0 if v == 0 else v)  # no "-0"
+
+
+def _formatter(kind: str, lang: str):
     if kind == "count":
         return lambda v: format_number(v, lang)
     if kind == "rate":

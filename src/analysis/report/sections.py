@@ -24,6 +24,7 @@ from analysis.core.numbers import format_number, format_percent, format_points, 
 from analysis.report import narrative
 from analysis.report.context import ReportContext
 from analysis.report.display import figure, heading, note, paragraphs, show_html, table
+from analysis.report.display import formatter as display_formatter
 from analysis.report.overview_data import (
     FAN_INDICATORS,
     coverage_data,
@@ -375,25 +376,24 @@ def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
     units = status["unit"].tolist()
     value_kind = {"households": "count", "communes": "count", "percent": "rate"}
     pace_kind = {"households": "count", "communes": "ratio", "percent": "points"}
+    fmt = {u: display_formatter(value_kind.get(u, "ratio"), ctx.lang) for u in set(units)}
+    ranges = [
+        f"{fmt[u](lo)}–{fmt[u](hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
+        for u, lo, hi in zip(units, status["projected_lo80"], status["projected_hi80"], strict=True)
+    ]
     shown = pd.DataFrame(
         {
-            "target": [f"{t}: " + label(f"target.{t.split('-')[0]}", ctx.lang) + (
-                f" ({t.split('-')[1]})" if "-" in t else "") for t in status["target_id"]],
-            "verdict_on": [label(f"indicator.{i}", ctx.lang) for i in status["indicator"]],
-            "base_value": status["base_value"].to_numpy(float),
+            "target": status["target_id"].to_numpy(),
             "latest_value": status["latest_value"].to_numpy(float),
             "target_value": status["target_value"].to_numpy(float),
             "actual_pace": status["actual_pace"].to_numpy(float),
             "required_pace": status["required_pace"].to_numpy(float),
             "projected_value": status["projected_value"].to_numpy(float),
-            "projected_lo80": status["projected_lo80"].to_numpy(float),
-            "projected_hi80": status["projected_hi80"].to_numpy(float),
+            "range80": ranges,
             "probability": status["probability"].to_numpy(float),
             "status": [status_name(s, ctx.lang) for s in status["status"]],
         }
-    )  # fmt: skip
-    values = ["base_value", "latest_value", "target_value", "projected_value", "projected_lo80",
-              "projected_hi80"]  # fmt: skip
+    )
     table(
         ctx,
         shown,
@@ -401,20 +401,39 @@ def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
         "report.section.targets",
         {"probability": "probability"},
         row_kinds=[
-            (values, [value_kind.get(u, "ratio") for u in units]),
+            (["latest_value", "target_value", "projected_value"],
+             [value_kind.get(u, "ratio") for u in units]),
             (["actual_pace", "required_pace"], [pace_kind.get(u, "ratio") for u in units]),
         ],
-    )
+    )  # fmt: skip
+    names = [
+        label(f"target.{t.split('-')[0]}", ctx.lang) + (f" ({t.split('-')[1]})" if "-" in t else "")
+        for t in status["target_id"]
+    ]
     reasons = status[f"reason_{ctx.lang}"].tolist()
     paragraphs(
         [
             label(
-                "sentence.verdict", ctx.lang, target=t, status=status_name(s, ctx.lang), reason=r
+                "sentence.verdict",
+                ctx.lang,
+                target=f"{t}: {n}",
+                status=status_name(s, ctx.lang),
+                indicator=label(f"indicator.{i}", ctx.lang),
+                reason=r,
             )  # fmt: skip
-            for t, s, r in zip(status["target_id"], status["status"], reasons, strict=True)
+            for t, n, i, s, r in zip(
+                status["target_id"],
+                names,
+                status["indicator"],
+                status["status"],
+                reasons,
+                strict=True,
+            )  # fmt: skip
         ]
     )
-    escapes = status[status["also_report"] == "escaped_households"]
+    escapes = status[
+        (status["also_report"] == "escaped_households") & (status["target_id"] == "T1")
+    ]
     for r in escapes.itertuples():
         note(ctx, label("note.net_and_escapes", ctx.lang, target=r.target_id,
                         net=format_number(r.latest_value, ctx.lang),
