@@ -5,9 +5,9 @@ Layout
 ``run_batch(jobs, year, lang)`` writes, in ``paths.reports_dir() / <year> / <lang>``::
 
     <slug>.ipynb   executed notebook (kept also when it failed, with papermill's error marker)
-    <slug>.html    self-contained report page (`analysis.build.render.notebook_to_html`)
-    <slug>.pdf     A4 PDF of that page (`analysis.build.render.html_to_pdf`)
-    <slug>.xlsx    the report tables, one sheet each (`analysis.build.render.tables_to_xlsx`)
+    <slug>.html    self-contained report page (`analysis.build.html_report.notebook_to_html`)
+    <slug>.pdf     A4 PDF of that page (`analysis.build.pdf_report.html_to_pdf`)
+    <slug>.xlsx    the report tables, one sheet each (`analysis.build.xlsx_report.tables_to_xlsx`)
     <slug>.log     what happened: parameters, timings, notebook output, the traceback on failure
     index.html     every report of the folder with its links and status; failures listed first
     manifest.json  per report: cache key and its parts, status, files, timing split; last batch
@@ -66,7 +66,8 @@ overhead, kernel start), ``execute`` (cells), ``html``, ``pdf``, ``xlsx``, ``wri
 ``total`` (wall seconds), and ``cpu`` (CPU seconds of the report process); and for the batch:
 wall time, worker warm-up, counts.
 
-Tables for Excel: see `analysis.build.render` (notebooks call ``report_table(df, name, caption)``).
+Tables for Excel: see `analysis.build.xlsx_report` (notebooks call
+``report_table(df, name, caption)``).
 """
 
 from __future__ import annotations
@@ -581,7 +582,7 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
     """Run one report in the current (forked) process; return the result record."""
     import nbformat
 
-    from analysis.build import render
+    from analysis.build import html_report, pdf_report, xlsx_report
 
     timings: dict[str, float] = {}
     out_dir = Path(spec["out_dir"])
@@ -610,14 +611,14 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
         return {"status": "failed", "error": error, "timings": timings,
                 "files": {"ipynb": files["ipynb"].name, "log": files["log"].name}}  # fmt: skip
 
-    title = spec.get("title") or render.notebook_title(nb) or strings["default_title"]
+    title = spec.get("title") or html_report.notebook_title(nb) or strings["default_title"]
     subtitle = f"{spec['area_name']} · {strings['year'].lower()} {spec['year']}"
     area_part = "" if spec["area_name"] in title else f" — {spec['area_name']}"
     header = f"{title}{area_part} · {strings['year']} {spec['year']}"
     html = None
     if "html" in spec["formats"] or "pdf" in spec["formats"]:
         t0 = time.perf_counter()
-        html = render.notebook_to_html(nb, title, lang, subtitle=subtitle)
+        html = html_report.notebook_to_html(nb, title, lang, subtitle=subtitle)
         timings["html"] = time.perf_counter() - t0
         if "html" in spec["formats"]:
             t0 = time.perf_counter()
@@ -625,7 +626,7 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
             write_time += time.perf_counter() - t0
     if "pdf" in spec["formats"]:
         t0 = time.perf_counter()
-        pdf = render.html_to_pdf(html, None, header, lang=lang)
+        pdf = pdf_report.html_to_pdf(html, None, header, lang=lang)
         timings["pdf"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         atomic_write(files["pdf"], pdf)
@@ -640,7 +641,7 @@ def _child_main(spec: dict, t_fork: float, log) -> dict:
             strings["params"]: json.dumps(spec["parameters"], ensure_ascii=False, default=str),
             strings["library"]: f"analysis {__version__}",
         }
-        data = render.tables_to_xlsx(render.notebook_tables(nb), about, lang=lang)
+        data = xlsx_report.tables_to_xlsx(xlsx_report.notebook_tables(nb), about, lang=lang)
         timings["xlsx"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         atomic_write(files["xlsx"], data)
@@ -702,7 +703,7 @@ def warm_worker(engine: str = "inprocess", modules: Sequence[str] = ()) -> float
     import papermill  # noqa: F401
 
     from analysis.build import engine as inprocess
-    from analysis.build import render
+    from analysis.build import pdf_report
 
     if engine == "inprocess":
         inprocess.warm_imports()
@@ -721,7 +722,7 @@ def warm_worker(engine: str = "inprocess", modules: Sequence[str] = ()) -> float
         module = importlib.import_module(module_name)
         if func:
             getattr(module, func)()
-    render.warm_up()
+    pdf_report.warm_up()
     gc.collect()
     gc.freeze()  # keep the warm heap shared with the forked children
     _WARM["engine"] = engine
