@@ -4,7 +4,7 @@
   measurements: byte-identical to ``Figure.savefig``.
 * `ProjectionContext.fill_tables`, the array-based ``flow_inputs`` and the per-context caches
   (series, model runs shared by ``project`` and ``simulate_paths``): identical numbers.
-* `render._flatten_svg_groups` and `render._resolve_css_variables` (PDF input only).
+* `pdf_report._flatten_svg_groups` and `pdf_report._resolve_css_variables` (PDF input only).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from projection_summary import make_summary  # noqa: E402
 from test_charts import CHARTS, build  # noqa: E402
 
 from analysis import charts
-from analysis.build import render  # noqa: E402
+from analysis.build import pdf_report  # noqa: E402
 from analysis.charts import svg
 from analysis.projection.combine import project, simulate_paths  # noqa: E402
 from analysis.projection.context import ProjectionContext, indicator_series  # noqa: E402
@@ -110,12 +110,12 @@ def test_flatten_svg_groups():
         '<svg><g id="a"><g id="b" clip-path="url(#c)"><path/></g><g><use href="#d"/></g>'
         '<g id="d"><path/></g><g/><g id="e" style="fill: red"><path/></g></g></svg>'
     )
-    assert render._flatten_svg_groups(svg) == (
+    assert pdf_report._flatten_svg_groups(svg) == (
         '<svg><g id="b" clip-path="url(#c)"><path/></g><use href="#d"/>'
         '<g id="d"><path/></g><g/><g id="e" style="fill: red"><path/></g></svg>'
     )
     for kept in ('<svg><!-- c --><g id="a"></g></svg>', "<svg><g><g></g></svg>"):
-        assert render._flatten_svg_groups(kept) == kept
+        assert pdf_report._flatten_svg_groups(kept) == kept
 
 
 def test_flattened_chart_draws_the_same(tmp_path):
@@ -124,7 +124,7 @@ def test_flattened_chart_draws_the_same(tmp_path):
 
     svg = charts.figure_to_svg(build("deprivation", "vi", load_geography(), tmp_path))
     svg = svg[svg.index("<svg") :]
-    flat = render._flatten_svg_groups(svg)
+    flat = pdf_report._flatten_svg_groups(svg)
     assert flat.count("<g") < svg.count("<g")
     ET.fromstring(flat)  # still well-formed
 
@@ -141,9 +141,9 @@ def test_resolve_css_variables():
         ".x { --twice: 2px; margin: var(--twice); padding: var(--nope, 3px); }</style>"
         '<p style="--ink: red">x</p>'
     )
-    out = render._resolve_css_variables(page)
+    out = pdf_report._resolve_css_variables(page)
     assert "border: 1px solid #ccc;" in out
     assert "color: var(--ink)" in out  # also set in a style attribute
     assert "margin: var(--twice)" in out  # defined twice
     assert "var(--nope, 3px)" in out
-    assert render._resolve_css_variables("<p>no style</p>") == "<p>no style</p>"
+    assert pdf_report._resolve_css_variables("<p>no style</p>") == "<p>no style</p>"

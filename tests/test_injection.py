@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.build import batch, index, jobs, render, runner
+from analysis.build import batch, html_report, index, jobs, runner, xlsx_report
 from analysis.core.errors import WorkbookError
 from analysis.report import context as report
 from analysis.report import display, tables
+from analysis.report.tables import ReportTable
 
 EVIL = [
     "<script>alert(1)</script>",
@@ -105,7 +106,7 @@ def test_report_table_escapes_cells_headers_index_and_caption(displayed):
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data=displayed[-1])]
     nb.cells = [cell]
-    assert_inert(render.notebook_to_html(nb, "t", "vi"))
+    assert_inert(html_report.notebook_to_html(nb, "t", "vi"))
 
 
 def test_report_helpers_escape(displayed):
@@ -165,7 +166,7 @@ def test_notebook_outputs_are_sanitised():
         )
     )
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {EVIL[0]}"), cell]
-    page = render.notebook_to_html(nb, EVIL[0] + EVIL[1], "vi", subtitle=EVIL[2])
+    page = html_report.notebook_to_html(nb, EVIL[0] + EVIL[1], "vi", subtitle=EVIL[2])
     assert_inert(page, EVIL[0] + EVIL[1], EVIL[2], "kept")
     assert "https://evil.example/x" in page  # an external link is shown as text, not followed
     assert '<html lang="vi">' in page
@@ -243,7 +244,7 @@ FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "=HYPERLINK(\"https://e.x\",\"x\
 
 def test_xlsx_cells_never_become_formulas():
     tables = [
-        render.ReportTable(
+        ReportTable(
             name=FORMULAS[0],
             caption=FORMULAS[4],
             columns=[FORMULAS[1], "n"],
@@ -251,7 +252,7 @@ def test_xlsx_cells_never_become_formulas():
         )
     ]
     about = {FORMULAS[2]: FORMULAS[3], "Tham số": '{"data_source": "=1+1"}'}
-    data = render.tables_to_xlsx(tables, about, lang="vi")
+    data = xlsx_report.tables_to_xlsx(tables, about, lang="vi")
     wb = load_workbook(io.BytesIO(data))
     texts = []
     for ws in wb.worksheets:
@@ -275,7 +276,7 @@ def test_notebook_tables_survive_round_trip_neutralised(displayed):
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data=displayed[0])]
     nb.cells = [cell]
-    data = render.tables_to_xlsx(render.notebook_tables(nb))
+    data = xlsx_report.tables_to_xlsx(xlsx_report.notebook_tables(nb))
     ws = load_workbook(io.BytesIO(data)).worksheets[1]
     assert [c.value for c in ws["A"]][1:] == ["'" + f.replace("\r", "\n") for f in FORMULAS]
 

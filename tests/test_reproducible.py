@@ -16,7 +16,8 @@ import zlib
 
 import pytest
 
-from analysis.build import batch, render, runner
+from analysis.build import batch, pdf_report, runner, xlsx_report
+from analysis.report.tables import ReportTable
 
 pytestmark = pytest.mark.slow
 
@@ -66,21 +67,22 @@ def test_same_inputs_give_identical_bytes(tmp_path, monkeypatch):
 
 
 def test_xlsx_dates_follow_source_date_epoch(monkeypatch):
-    tables = [render.ReportTable("t", "caption", ["a"], [[1]])]
+    tables = [ReportTable("t", "caption", ["a"], [[1]])]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # before zip time: clamped to 1980
-    early = render.tables_to_xlsx(tables)
+    early = xlsx_report.tables_to_xlsx(tables)
     with zipfile.ZipFile(io.BytesIO(early)) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    assert render.tables_to_xlsx(tables) == render.tables_to_xlsx(tables)
-    assert render.tables_to_xlsx(tables) != early
+    assert xlsx_report.tables_to_xlsx(tables) == xlsx_report.tables_to_xlsx(tables)
+    assert xlsx_report.tables_to_xlsx(tables) != early
 
 
 def test_pdf_dates_follow_source_date_epoch(monkeypatch):
     page = '<html lang="vi"><head><title>T</title></head><body><p>Xin chào</p></body></html>'
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    pdf = render.html_to_pdf(page, None, "Bù Đăng · 2024")
+    pdf = pdf_report.html_to_pdf(page, None, "Bù Đăng · 2024")
     assert _pdf_dates(pdf) == [b"D:20231114221320Z"] * 2
-    assert pdf == render.html_to_pdf(page, None, "Bù Đăng · 2024")
+    assert pdf == pdf_report.html_to_pdf(page, None, "Bù Đăng · 2024")
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert _pdf_dates(render.html_to_pdf(page, None, "x")) == []  # no date rather than a random one
+    # no date rather than a random one
+    assert _pdf_dates(pdf_report.html_to_pdf(page, None, "x")) == []

@@ -5,9 +5,9 @@ Layout
 A batch of one year and language writes, in ``reports_dir / <year> / <lang>``::
 
     <slug>.ipynb   executed notebook (kept also when it failed, with papermill's error marker)
-    <slug>.html    self-contained report page (`analysis.build.render.notebook_to_html`)
-    <slug>.pdf     A4 PDF of that page (`analysis.build.render.html_to_pdf`)
-    <slug>.xlsx    the report tables, one sheet each (`analysis.build.render.tables_to_xlsx`)
+    <slug>.html    self-contained report page (`analysis.build.html_report.notebook_to_html`)
+    <slug>.pdf     A4 PDF of that page (`analysis.build.pdf_report.html_to_pdf`)
+    <slug>.xlsx    the report tables, one sheet each (`analysis.build.xlsx_report.tables_to_xlsx`)
     <slug>.log     what happened: parameters, timings, notebook output, the traceback on failure
     index.html     every report of the folder with its links and status; failures listed first
     manifest.json  per report: cache key and its parts, status, files, timing split; last batch

@@ -106,11 +106,13 @@ def _strip_ansi(text: str) -> str:
 
 def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -> float:
     """Render and write the HTML, PDF and xlsx of an executed notebook; return write seconds."""
-    from analysis.build import render
+    from analysis.build import html_report, pdf_report, xlsx_report
 
     lang, year, area_name = spec["lang"], spec["year"], spec["area_name"]
     year_word = label("report.year", lang)
-    title = spec.get("title") or render.notebook_title(nb) or label("report.default_title", lang)
+    title = (
+        spec.get("title") or html_report.notebook_title(nb) or label("report.default_title", lang)
+    )
     subtitle = f"{area_name} · {year_word.lower()} {year}"
     area_part = "" if area_name in title else f" — {area_name}"
     header = f"{title}{area_part} · {year_word} {year}"
@@ -118,7 +120,7 @@ def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -
     html = None
     if "html" in spec["formats"] or "pdf" in spec["formats"]:
         t0 = time.perf_counter()
-        html = render.notebook_to_html(nb, title, lang, subtitle=subtitle)
+        html = html_report.notebook_to_html(nb, title, lang, subtitle=subtitle)
         timings["html"] = time.perf_counter() - t0
         if "html" in spec["formats"]:
             t0 = time.perf_counter()
@@ -126,7 +128,7 @@ def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -
             write_time += time.perf_counter() - t0
     if "pdf" in spec["formats"]:
         t0 = time.perf_counter()
-        pdf = render.html_to_pdf(html, None, header, lang=lang)
+        pdf = pdf_report.html_to_pdf(html, None, header, lang=lang)
         timings["pdf"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         atomic_write(files["pdf"], pdf)
@@ -143,7 +145,7 @@ def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -
             ),
             label("about.library", lang): f"analysis {__version__}",
         }
-        data = render.tables_to_xlsx(render.notebook_tables(nb), about, lang=lang)
+        data = xlsx_report.tables_to_xlsx(xlsx_report.notebook_tables(nb), about, lang=lang)
         timings["xlsx"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         atomic_write(files["xlsx"], data)

@@ -67,7 +67,7 @@ def warm_worker(config: RunConfig) -> float:
     import papermill  # noqa: F401
 
     from analysis.build import engine as inprocess
-    from analysis.build import render
+    from analysis.build import pdf_report
 
     if config.engine == "inprocess":
         inprocess.warm_imports()
@@ -88,7 +88,7 @@ def warm_worker(config: RunConfig) -> float:
         from analysis.report.context import preload
 
         preload(**shared)
-    render.warm_up()
+    pdf_report.warm_up()
     gc.collect()
     gc.freeze()  # keep the warm heap shared with the forked children
     _WARM["key"] = config.warm_key()

@@ -3,8 +3,8 @@
 A notebook shows each report table with ``report_table(df, "name", "caption")``. That one call
 displays the table (HTML, for the HTML/PDF report) and attaches the data to the same output under
 the MIME type `TABLE_MIME` (``application/vnd.bpwb.table+json``). Renderers that do not know the
-type ignore it; ``analysis.build.render.notebook_tables`` reads the tables back from an executed
-notebook as `ReportTable` objects.
+type ignore it; ``analysis.build.xlsx_report.notebook_tables`` reads the tables back from an
+executed notebook as `ReportTable` objects.
 """
 
 from __future__ import annotations
