@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.projection.status import STATUS_COLUMNS, STATUSES
+from analysis.projection.outlook import OUTLOOK_COLUMNS, OUTLOOK_INDICATORS
+from analysis.projection.status import STATUS_COLUMNS
+from analysis.projection.verdicts import SEVERITY, STATUSES
 from analysis.report import context, overview_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,50 +48,54 @@ def total(raw, year, district=DISTRICT):
 
 def test_projections(ctx, raw):
     data = overview_data.projections_data(ctx)
-    assert set(data.history) == set(data.projections) == set(overview_data.FAN_INDICATORS)
+    assert set(data.history) == set(overview_data.FAN_INDICATORS)
     history = data.history["poor_households"]
-    assert list(history.columns) == ["year", "value"]
+    assert {"year", "value"} <= set(history.columns)
     assert history.set_index("year").loc[YEAR, "value"] == total(raw, YEAR)["poor_end"]
     rate = data.history["poverty_rate_pct"].set_index("year").loc[YEAR, "value"]
     now = total(raw, YEAR)
     assert rate == pytest.approx(100 * now["poor_end"] / now["total_households"])
-    proj = data.projections["poor_households"]
-    assert set(proj["model"]) == {"combined"}
-    assert {"year", "mean", "lo80", "hi80", "lo95", "hi95"} <= set(proj.columns)
-    assert proj["year"].min() == YEAR + 1 and proj["year"].max() == 2030
-    assert (proj["lo95"] <= proj["mean"]).all() and (proj["mean"] <= proj["hi95"]).all()
+    out = data.outlook
+    assert list(out.columns) == OUTLOOK_COLUMNS
+    assert set(out["indicator"]) == set(OUTLOOK_INDICATORS)
+    assert out["year"].min() == YEAR + 1 and out["year"].max() == 2030
+    assert (out["lo95"] <= out["lo80"]).all() and (out["lo80"] <= out["point"]).all()
+    assert (out["point"] <= out["hi80"]).all() and (out["hi80"] <= out["hi95"]).all()
+    assert (out["lo95"] >= 0).all()  # bounded: no negative households or rates
+    # household records: years under NĐ 351 also come on the NĐ 351 basis
+    assert set(out.loc[out["bridged"], "year"]) == {2027, 2028, 2029, 2030}
+    assert set(out.loc[out["bridged"], "basis"]) == {"ND351_2025"}
     assert list(data.status.columns) == STATUS_COLUMNS
     assert set(data.status["area_code"]) == {DISTRICT}
-    assert set(data.status["status"].dropna()) <= set(STATUSES)
-    # T1 from the start of 2022 at this year's allocated pace
-    start_2022 = total(raw, 2022)["poor_start"]
-    annual = context.plan_facts(ctx)["year_target"]
-    assert data.t1_level == {2025: max(start_2022 - 4 * annual, 0.0)}
+    assert set(data.status["status"]) <= set(STATUSES)
+    # T1's path: cumulative net reduction from 2021, sums of the commune rows
+    path = data.cumulative.set_index("year")
+    done = sum(total(raw, y)["poor_start"] - total(raw, y)["poor_end"] for y in range(2021, 2025))
+    assert path.loc[2024, "achieved"] == pytest.approx(done)
+    assert pd.isna(path.loc[2025, "achieved"])
+    t1 = data.status[data.status["target_id"] == "T1"].iloc[0]
+    assert path.loc[2025, "required"] == pytest.approx(t1["target_value"])
+    assert data.points == 3 and data.projected
     assert data.default_allocation  # the bundled data have no province allocation
 
 
-def test_target_league(province):
+def test_target_league(province, raw):
     df = overview_data.target_league_data(province)
     assert list(df.columns) == [
-        "district",
-        "progress",
-        "target_value",
-        "gap",
-        "required_pace",
-        "probability",
-        "status",
-    ]
+        "district", "achieved", "target_value", "still_needed", "poor_left", "probability",
+        "status", "reason_vi", "reason_en",
+    ]  # fmt: skip
     assert len(df) == len(province.geography.district_codes())
-    assessed = df["probability"].dropna()
-    assert assessed.is_monotonic_increasing and assessed.between(0, 100).all()
-    assert df["probability"].iloc[len(assessed) :].isna().all()  # not assessed: last
     assert set(df["status"].dropna()) <= set(STATUSES)
-    # one row is T1 of Bù Đăng's own status table
+    severity = df["status"].map(SEVERITY)
+    assert severity.is_monotonic_decreasing  # worst verdict first
+    # one row is T1 of Bù Đăng's own status table; poor left = sum of its commune rows
     mine = context.status_table(province, [DISTRICT])
     t1 = mine[mine["target_id"] == "T1"].iloc[0]
     row = df.set_index("district").loc["Bù Đăng"]
-    assert row["gap"] == pytest.approx(t1["target_value"] - t1["projected_value"])
-    assert row["probability"] == pytest.approx(100 * t1["probability"])
+    assert row["achieved"] == t1["latest_value"] and row["status"] == t1["status"]
+    assert row["still_needed"] == pytest.approx(max(t1["target_value"] - t1["latest_value"], 0))
+    assert row["poor_left"] == total(raw, YEAR)["poor_end"]
 
 
 def test_league(province, raw):

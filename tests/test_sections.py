@@ -73,9 +73,21 @@ def test_district_sections_display_and_return_none(displayed):
         "deprivation",
         "communes",
         "targets",
+        "projections",
         "coverage",
         "data_note",
     ]
+    # the verdict table holds one row per target of the area's status table, in its order
+    status = sections.projections_data(ctx).status
+    assert [row[0] for row in shown["targets"]["rows"]] == status["target_id"].tolist()
+    assert [row[1] for row in shown["targets"]["rows"]] == pytest.approx(
+        status["latest_value"].tolist()
+    )
+    # the forecast table holds the outlook's points
+    outlook = sections.projections_data(ctx).outlook
+    assert [row[3] for row in shown["projections"]["rows"]] == pytest.approx(
+        outlook["point"].tolist()
+    )
     # the trend table is trends_data's, with localised headers
     trend = shown["trend"]
     data = sections.trends_data(ctx)
