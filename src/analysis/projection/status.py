@@ -89,8 +89,11 @@ def _value_at(series: pd.DataFrame, year: int) -> float:
 def _start_value(ctx, area: str, indicator: str, year: int) -> float:
     """The value at the start of review ``year`` (stocks re-classified under that year's
     standard), or NaN when the summary has no start-of-year stocks for it."""
-    if indicator == "poor_near_poor_halving":
-        return 1.0
+    if indicator == "poor_near_poor_halving":  # the ratio to the stock at the start of year
+        table = ctx.table(area)
+        return (
+            1.0 if year in table.index and pd.notna(table.loc[year].get("poor_start")) else math.nan
+        )
     if indicator not in _START:
         return math.nan
     num, den, scale = _START[indicator]
@@ -176,6 +179,7 @@ def facts_for(row, area: str, ctx, year: int, target_low: float, target_high: fl
     if row.measure == "cumulative":
         window = list(range(int(row.first_year), int(row.target_year) + 1))
         done = observed[observed["year"].isin(window)]
+        missing = tuple(y for y in window if y <= year and y not in set(done["year"]))
         achieved = float((sign * done["value"]).sum())
         prefix = ind.flow_prefix or "poor"
         stock_now = _stock(ctx, area, f"{prefix}_end", latest_year)
@@ -203,11 +207,12 @@ def facts_for(row, area: str, ctx, year: int, target_low: float, target_high: fl
                 prob = float(np.mean(totals >= target_low))
         facts = vd.Facts(
             measure="cumulative", base_year=int(row.first_year), base_value=0.0,
-            latest_value=achieved, target_value=target_low, window_years=len(window),
+            latest_value=math.nan if missing else achieved, target_value=target_low, window_years=len(window),
             max_attainable=achieved + stock_now if math.isfinite(stock_now) else None,
             base_size=base_stock if math.isfinite(base_stock) else None,
             projected=projected, lo80=lo, hi80=hi, probability=prob,
-            stock_now=stock_now, base_stock=base_stock, removed_since_base=removed, **common,
+            stock_now=stock_now, base_stock=base_stock, removed_since_base=removed,
+            missing_years=missing, **common,
         )  # fmt: skip
         return facts, extra
 
@@ -218,10 +223,12 @@ def facts_for(row, area: str, ctx, year: int, target_low: float, target_high: fl
     else:
         base = _value_at(observed, int(row.base_year))
         base_year = int(row.base_year)
-    if not math.isfinite(base) and len(observed):  # data start later: the first value
-        first = observed[observed["year"] >= int(row.first_year)]
-        if len(first):
-            base, base_year = float(first["value"].iloc[0]), int(first["year"].iloc[0])
+    # the data lack the base: too little data (never another year's value in its place)
+    missing = (
+        ()
+        if math.isfinite(base)
+        else (int(row.first_year) if base_year < int(row.first_year) else base_year,)
+    )
     latest_obs = observed[observed["year"] <= latest_year]
     latest = float(latest_obs["value"].iloc[-1]) if len(latest_obs) else math.nan
     latest_year = int(latest_obs["year"].iloc[-1]) if len(latest_obs) else latest_year
@@ -265,6 +272,7 @@ def facts_for(row, area: str, ctx, year: int, target_low: float, target_high: fl
         base_size=base_size, applicable=applicable, not_applicable_reason=why,
         projected=projected, lo80=lo, hi80=hi, probability=prob, slope=slope,
         previous_value=previous,
+        missing_years=missing,
         base_at_start=int(row.base_year) < int(row.first_year) and base_year == int(row.first_year) - 1,
         base_stock=abs(base) if row.measure == "level" and math.isfinite(base) else None,
         **common,

@@ -45,7 +45,8 @@ Status (in this order; thresholds are the module constants)
 4. **unattainable as written**: the target needs more than can be attained (a cumulative total
    above ``max_attainable``; a level beyond the physical bound). The reason says by how much and
    the closest attainable reading is the share of the base stock removed.
-5. **too little data**: fewer than `MIN_POINTS` reviews under the current standard, or fewer than
+5. **too little data**: the data lack a review the target needs (its base year, or a year of a
+   cumulative window: checked first, after rule 1), fewer than `MIN_POINTS` reviews under the current standard, or fewer than
    `MIN_BASE` households behind the figure, or no projection.
 6. ``trend``: latest at or below the base and not rising: **on track**; at or below but rising:
    **needs acceleration**; above the base and falling: **off track**; above and rising:
@@ -143,6 +144,9 @@ class Facts:
         Trend of the value per year over the current standard segment (trend targets).
     previous_value : float
         The value one review before ``latest_year`` (trend targets: the latest change is stated).
+    missing_years : tuple of int
+        Review years the target needs (its base, or years of a cumulative window up to the
+        report) that the data do not hold: the verdict is then too little data, never a guess.
     base_at_start : bool
         True when the base is the value at the start of review ``base_year + 1`` (stocks
         re-classified under that year's standard) rather than at the end of ``base_year``:
@@ -181,6 +185,7 @@ class Facts:
     previous_value: float = math.nan
     removed_since_base: float | None = None
     base_at_start: bool = False
+    missing_years: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -407,6 +412,10 @@ def assess(f: Facts) -> Verdict:
     # 1. not applicable
     if not f.applicable:
         return verdict(NOT_APPLICABLE, f"not_applicable.{f.not_applicable_reason or 'scope'}")
+    # 1b. the data lack a year the target needs
+    if f.missing_years:
+        years = ", ".join(str(y) for y in sorted(f.missing_years))
+        return verdict(TOO_LITTLE, "too_little.missing", years=years)
     # 2. the target year has data: judged on the actual value
     if f.latest_year >= f.target_year:
         if _met(f, f.latest_value):

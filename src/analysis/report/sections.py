@@ -407,7 +407,9 @@ def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
         ],
     )  # fmt: skip
     names = [
-        label(f"target.{t.split('-')[0]}", ctx.lang) + (f" ({t.split('-')[1]})" if "-" in t else "")
+        label(f"target.plan.{t.split('-')[0]}", ctx.lang, year=t.split("-")[1])
+        if "-" in t
+        else label(f"target.{t}", ctx.lang)
         for t in status["target_id"]
     ]
     reasons = status[f"reason_{ctx.lang}"].tolist()
