@@ -73,6 +73,7 @@ def test_district_sections_display_and_return_none(displayed):
         "deprivation",
         "communes",
         "targets",
+        "verdicts",
         "projections",
         "coverage",
         "data_note",
@@ -83,6 +84,8 @@ def test_district_sections_display_and_return_none(displayed):
     assert [row[1] for row in shown["targets"]["rows"]] == pytest.approx(
         status["latest_value"].tolist()
     )
+    # the reasons table: one reason per target, in the report's language
+    assert [row[3] for row in shown["verdicts"]["rows"]] == status["reason_en"].tolist()
     # the forecast table holds the outlook's points
     outlook = sections.projections_data(ctx).outlook
     assert [row[3] for row in shown["projections"]["rows"]] == pytest.approx(

@@ -412,27 +412,15 @@ def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
         else label(f"target.{t}", ctx.lang)
         for t in status["target_id"]
     ]
-    reasons = status[f"reason_{ctx.lang}"].tolist()
-    paragraphs(
-        [
-            label(
-                "sentence.verdict",
-                ctx.lang,
-                target=f"{t}: {n}",
-                status=status_name(s, ctx.lang),
-                indicator=label(f"indicator.{i}", ctx.lang),
-                reason=r,
-            )  # fmt: skip
-            for t, n, i, s, r in zip(
-                status["target_id"],
-                names,
-                status["indicator"],
-                status["status"],
-                reasons,
-                strict=True,
-            )  # fmt: skip
-        ]
+    reasons = pd.DataFrame(
+        {
+            "target": [f"{t}: {n}" for t, n in zip(status["target_id"], names, strict=True)],
+            "verdict_on": [label(f"indicator.{i}", ctx.lang) for i in status["indicator"]],
+            "status": [status_name(s, ctx.lang) for s in status["status"]],
+            "reason": status[f"reason_{ctx.lang}"].to_numpy(),
+        }
     )
+    table(ctx, reasons, "verdicts", "report.verdict_reasons", {})
     escapes = status[
         (status["also_report"] == "escaped_households") & (status["target_id"] == "T1")
     ]
