@@ -194,12 +194,13 @@ def test_trend_target_against_its_2022_level(table):
 
 
 def test_level_target_not_applicable_and_unattainable(table):
-    # 25 points a year: 688 starts 2022 at 200/1000 = 20% (< 25): not applicable
+    # 15 points a year: 688 is at 80/1000 = 8% at the end of 2024 (< 15): not applicable
     d = table.loc[("688", "L")]
+    assert d.latest_value == pytest.approx(100 * end("688", 2024) / TOTAL)
     assert d.base_value == pytest.approx(20.0) and d.status == vd.NOT_APPLICABLE
-    # 691 starts at 40%: the target 40 - 4 x 25 = -60% is below 0: unattainable as written
+    # 691 started 2022 at 40% and is at 18%: the target 40 - 4 x 15 = -20% is below 0
     r = table.loc[("691", "L")]
-    assert r.base_value == pytest.approx(40.0) and r.target_value == pytest.approx(-60.0)
+    assert r.base_value == pytest.approx(40.0) and r.target_value == pytest.approx(-20.0)
     assert r.status == vd.UNATTAINABLE
     assert r.latest_value == pytest.approx(100 * end("691", 2024) / TOTAL)
     # the base is the start of 2022, written as 2022 in the sentence

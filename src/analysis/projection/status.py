@@ -242,8 +242,9 @@ def facts_for(row, area: str, ctx, year: int, target_low: float, target_high: fl
         if not math.isfinite(target):
             target = target_high if ind.better == "higher" else target_low
     applicable, why = True, ""
-    if row.applies_when == "rate at least one year's fall" and math.isfinite(base):
-        applicable, why = base >= target_low, "rate_below_annual"
+    if row.applies_when == "rate at least one year's fall" and math.isfinite(latest):
+        # a fall of N points a year cannot apply where the rate is already below N points
+        applicable, why = latest >= target_low, "rate_below_annual"
     bound = ind.upper if ind.better == "higher" else ind.lower
     base_size = None
     if ind.base_column is not None and len(seg):
