@@ -163,7 +163,8 @@ def test_zero_poor_households():
 
 
 def test_rate_below_the_annual_reduction_is_not_applicable():
-    f = level(base_value=0.6, applicable=False, not_applicable_reason="rate_below_annual")
+    f = level(base_value=1.2, latest_value=0.6, applicable=False,
+              not_applicable_reason="rate_below_annual")  # fmt: skip
     out = assess(f)
     assert out.status == v.NOT_APPLICABLE
     assert "0,60%" in out.reason("vi") and "0.60%" in out.reason("en")
