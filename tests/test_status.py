@@ -116,7 +116,7 @@ def table():
                 "poverty_rate_pct",
                 "level",
                 "percent",
-                25,
+                15,
                 None,
                 True,
                 2021,
