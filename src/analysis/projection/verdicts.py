@@ -50,10 +50,14 @@ Status (in this order; thresholds are the module constants)
    `MIN_BASE` households behind the figure, or no projection.
 6. ``trend``: latest at or below the base and not rising: **on track**; at or below but rising:
    **needs acceleration**; above the base and falling: **off track**; above and rising:
-   **regressing**.
+   **regressing**. Rising means an upward OLS slope over the reviews since the base, or a rise
+   in the latest review when the base is at least `MIN_BASE` households (smaller counts move by
+   chance: 1 -> 2 households is not a rise worth a warning).
 7. Otherwise from the pace ratio ``r`` and the probability ``P`` of meeting the target:
    ``r >= 1`` and ``P >= 0.5``: **on track**; ``r >= 1`` and ``P < 0.5``, or ``0.5 <= r < 1``:
-   **needs acceleration**; ``0 <= r < 0.5``: **off track**; ``r < 0``: **regressing**.
+   **needs acceleration**; ``0 <= r < 0.5``: **off track**; ``r < 0``: **regressing**, but only
+   when the actual values have also moved away from the target since the base (an improving
+   area whose projection dips is off track, not regressing).
 """
 
 from __future__ import annotations
