@@ -89,6 +89,7 @@ def table(
     caption_key: str,
     formats: dict,
     row_kinds: tuple[list[str], list[str]] | list | None = None,
+    headers: dict | None = None,
 ) -> None:
     """Show a table with localised headers and numbers; register it for Excel.
 
@@ -108,10 +109,13 @@ def table(
         (columns, kind per row): formats those columns row by row instead, for tables whose
         rows hold different units (households, percentages, points); several groups of
         columns may each have their own kinds.
+    headers : dict, optional
+        Header texts for columns that are not labels (e.g. district names).
     """
     from analysis.report.tables import report_table
 
-    headers = {c: label(f"col.{c}", ctx.lang) for c in df.columns}
+    given = headers or {}
+    headers = {c: given[c] if c in given else label(f"col.{c}", ctx.lang) for c in df.columns}
     shown = df.reset_index(drop=True).rename(columns=headers)
     fmt = {headers[c]: formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")

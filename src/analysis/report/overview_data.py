@@ -315,3 +315,72 @@ def data_note_data(ctx: ReportContext) -> pd.DataFrame:
         ("note.admin", label("report.admin_note", ctx.lang)),
     ]
     return pd.DataFrame({"item": [k for k, _ in items], "value": [v for _, v in items]})
+
+
+# --------------------------------------------------------------------------------------------
+# The final assessment of a plan period
+# --------------------------------------------------------------------------------------------
+def final_assessment_data(ctx: ReportContext) -> pd.DataFrame | None:
+    """Targets whose target year has data, judged on actual values (the 2021-2025 assessment
+    once the data hold the 2025 review).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        None while no plan target has reached its target year; else one row per such target of
+        the area: ``target_id``, ``indicator``, ``unit``, ``period`` (``"2021–2025"``),
+        ``result`` (cumulative total or level in the target year), ``target_value``,
+        ``shortfall`` (short of the target, in the target's unit; negative = beyond it), ``status`` (code:
+        achieved / not achieved / too little data / not applicable), ``reason_vi``,
+        ``reason_en``.
+    """
+    code = "province" if ctx.level == PROVINCE else ctx.area_code
+    status = status_table(ctx, [code])
+    done = status[(status["target_year"] <= ctx.year) & (status["scope"] != "annual plan")]
+    if done.empty:
+        return None
+    first = done["first_year"]
+    return pd.DataFrame(
+        {
+            "target_id": done["target_id"].to_numpy(),
+            "indicator": done["indicator"].to_numpy(),
+            "unit": done["unit"].to_numpy(),
+            "period": [
+                f"{int(a)}–{int(b)}" for a, b in zip(first, done["target_year"], strict=True)
+            ],
+            "result": done["latest_value"].to_numpy(float),
+            "target_value": done["target_value"].to_numpy(float),
+            "shortfall": done["gap"].to_numpy(float),
+            "status": done["status"].to_numpy(),
+            "reason_vi": done["reason_vi"].to_numpy(),
+            "reason_en": done["reason_en"].to_numpy(),
+        }
+    )
+
+
+def final_matrix_data(ctx: ReportContext) -> pd.DataFrame | None:
+    """Province overview: the final verdict of every target whose year has data, for the
+    province and each (former) district.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        None before the target year; else rows ``target`` (``"T1: indicator"`` key), one column
+        per area (``province`` then district names) holding status codes (NaN where a target
+        does not concern the area).
+    """
+    codes = list(ctx.geography.district_codes())
+    status = status_table(ctx, ["province", *codes])
+    done = status[(status["target_year"] <= ctx.year) & (status["scope"] != "annual plan")]
+    if done.empty:
+        return None
+    names = ctx.geography.districts.set_index("district_code")["bare_name"]
+    key = done["target_id"] + ":" + done["indicator"]
+    wide = done.assign(key=key).pivot(index="key", columns="area_code", values="status")
+    wide = wide.reindex(index=list(dict.fromkeys(key)), columns=["province", *codes])
+    wide.columns = ["province", *[str(names[c]) for c in codes]]
+    return wide.reset_index(names="target")

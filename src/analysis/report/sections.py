@@ -29,6 +29,8 @@ from analysis.report.overview_data import (
     FAN_INDICATORS,
     coverage_data,
     data_note_data,
+    final_assessment_data,
+    final_matrix_data,
     league_data,
     projections_data,
     published_data,
@@ -55,6 +57,9 @@ __all__ = [
     "deprivations_data",
     "ethnic",
     "ethnic_data",
+    "final_assessment",
+    "final_assessment_data",
+    "final_matrix_data",
     "flows_data",
     "flows_section",
     "headline",
@@ -477,6 +482,45 @@ def target_league(ctx: ReportContext) -> None:
          "poor_left": "count", "probability": "probability"},
     )  # fmt: skip
     note(ctx, label("note.target_league", ctx.lang))
+
+
+def final_assessment(ctx: ReportContext) -> None:
+    """Were the targets met? Once the data hold a target's year (the 2021-2025 targets with the
+    2025 review), every such target judged on its actual value, by how much; the province
+    overview adds the verdict of every district (`final_assessment_data`, `final_matrix_data`).
+    Shows nothing before that."""
+    data = final_assessment_data(ctx)
+    if data is None:
+        return
+    heading(ctx, "report.section.final")
+    kinds = {"households": "count", "communes": "count", "percent": "rate"}
+    shown = pd.DataFrame(
+        {
+            "target": data["target_id"].to_numpy(),
+            "verdict_on": [label(f"indicator.{i}", ctx.lang) for i in data["indicator"]],
+            "period": data["period"].to_numpy(),
+            "result": data["result"].to_numpy(float),
+            "target_value": data["target_value"].to_numpy(float),
+            "shortfall": data["shortfall"].to_numpy(float),
+            "status": [status_name(s, ctx.lang) for s in data["status"]],
+            "reason": data[f"reason_{ctx.lang}"].to_numpy(),
+        }
+    )
+    table(ctx, shown, "final", "report.section.final", {},
+          row_kinds=(["result", "target_value", "shortfall"],
+                     [kinds.get(u, "ratio") for u in data["unit"]]))  # fmt: skip
+    if ctx.level == "province":
+        matrix = final_matrix_data(ctx)
+        shown = matrix.copy()
+        for col in shown.columns[1:]:
+            shown[col] = [
+                status_name(s, ctx.lang) if isinstance(s, str) else "–" for s in shown[col]
+            ]
+        shown["target"] = [f"{k.split(':')[0]}: " + label(f"indicator.{k.split(':')[1]}", ctx.lang)
+                           for k in shown["target"]]  # fmt: skip
+        names = {c: c for c in shown.columns[2:]}  # district names as they are
+        table(ctx, shown, "final_districts", "report.final_districts", {}, headers=names)
+    note(ctx, label("note.final", ctx.lang, year=ctx.year))
 
 
 def coverage(ctx: ReportContext) -> None:
