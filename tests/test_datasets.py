@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from analysis.bundled import datasets
+from analysis.bundled import datasets, synthetic, synthetic_extended
 from analysis.core import paths
 
 
@@ -58,3 +58,49 @@ def test_published_rows_quote_their_figure(figure):
     value = pub.loc[figure, "value"]
     digits = f"{value:g}".replace(".", "")
     assert digits[:3] in pub.loc[figure, "quote"].replace(".", "").replace(",", "")
+
+
+def _data_copy(tmp_path, monkeypatch, skip=("*.parquet",)):
+    shutil.copytree(paths.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns(*skip))
+    monkeypatch.setenv("BPWB_ROOT", str(tmp_path))
+    return tmp_path / "data"
+
+
+def test_ensure_runs_only_the_writer_of_missing_files(tmp_path, monkeypatch):
+    # households-2025.parquet missing, households.parquet present: only the 2025 writer runs.
+    real = paths.synthetic_dir()
+    data = _data_copy(tmp_path, monkeypatch, skip=("households-2025.parquet",))
+    calls = []
+
+    def fake_2025(folder):
+        calls.append("2025")
+        target = folder / "households-2025.parquet"
+        shutil.copyfile(real / "households-2025.parquet", target)
+        return {"households_2025": target}
+
+    def fake_main(folder):
+        calls.append("main")
+        return {}
+
+    monkeypatch.setattr(synthetic_extended, "write_bundled_2025", fake_2025)
+    monkeypatch.setattr(synthetic, "write_bundled", fake_main)
+    made = datasets.ensure()
+    assert calls == ["2025"]
+    assert made == [data / "synthetic" / "households-2025.parquet"]
+
+
+def test_ensure_refuses_an_unknown_generator(tmp_path, monkeypatch):
+    data = _data_copy(tmp_path, monkeypatch)
+    manifest = datasets.load_manifest()
+    manifest.loc[manifest["path"] == "synthetic/households.parquet", "generated_by"] = "os.system"
+    manifest.to_csv(data / "manifest.csv", index=False, lineterminator="\n")
+    with pytest.raises(datasets.DataIntegrityError, match="unknown generator 'os.system'"):
+        datasets.ensure()
+
+
+def test_2025_files_are_recorded_and_marked_synthetic():
+    m = datasets.load_manifest().set_index("path")
+    for rel in ("synthetic/summary-2025.csv", "synthetic/households-2025.parquet"):
+        assert m.loc[rel, "synthetic"] == "True"
+        assert m.loc[rel, "generated_by"] in datasets.GENERATORS
+    assert (paths.synthetic_dir() / "summary-2025.csv").stat().st_size < 50_000  # committed

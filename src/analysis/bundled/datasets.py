@@ -9,6 +9,7 @@ set-up step from their seed and must reproduce the recorded checksum byte for by
 from __future__ import annotations
 
 import hashlib
+import importlib
 from pathlib import Path
 
 import pandas as pd
@@ -69,8 +70,20 @@ def check(manifest: pd.DataFrame | None = None) -> list[str]:
     return problems
 
 
+# Writers a manifest row's ``generated_by`` may name; each is called with ``data/synthetic/``
+# and writes all the files of its bundle (the committed ones with the same bytes).
+GENERATORS = (
+    "analysis.bundled.synthetic.write_bundled",
+    "analysis.bundled.synthetic_extended.write_bundled_2025",
+)
+
+
 def ensure() -> list[Path]:
     """Generate missing generated files, then verify every checksum.
+
+    A missing file is re-made by the writer its manifest row names (``generated_by``, one of
+    ``GENERATORS``); a writer runs once however many of its files are missing, and writers whose
+    files are all present do not run.
 
     Returns
     -------
@@ -80,16 +93,24 @@ def ensure() -> list[Path]:
     Raises
     ------
     DataIntegrityError
-        If any file is missing or differs from the manifest after generation.
+        If a missing file has no known writer, or if any file is missing or differs from the
+        manifest after generation.
     """
     manifest = load_manifest()
     made: list[Path] = []
     pending = manifest[manifest["generated_by"] != ""]
     missing = [r for _, r in pending.iterrows() if not (paths.data_dir() / r["path"]).exists()]
-    if missing:
-        from analysis.bundled import synthetic
-
-        made = list(synthetic.write_bundled(paths.synthetic_dir()).values())
+    writers = list(dict.fromkeys(r["generated_by"] for r in missing))
+    unknown = [w for w in writers if w not in GENERATORS]
+    if unknown:
+        raise DataIntegrityError(
+            f"data/manifest.csv names an unknown generator {unknown[0]!r} (known: "
+            f"{', '.join(GENERATORS)})"
+        )
+    for writer in writers:
+        module, name = writer.rsplit(".", 1)
+        write = getattr(importlib.import_module(module), name)
+        made.extend(write(paths.synthetic_dir()).values())
     problems = check(manifest)
     if problems:
         raise DataIntegrityError("data check failed:\n  " + "\n  ".join(problems))

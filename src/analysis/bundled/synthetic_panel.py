@@ -1,10 +1,12 @@
 """A seeded, clearly labelled SYNTHETIC household panel for Bình Phước, calibrated to fragments.
 
 No per-district or per-household poverty data for the province are public. This module invents
-a household panel on the real geography (11 districts, 111 communes) for the reviews 2016-2024
-(Decision 59/2015 for 2016-2021, Decree 07/2021 for 2022-2024) and classifies every household
-with :func:`analysis.reference.standards.classify`. Every row is marked ``synthetic = True``.
-Province totals are tuned to land near the published fragments
+a household panel on the real geography (11 districts, 111 former communes) for the reviews
+2016-2024 (Decision 59/2015 for 2016-2021, Decree 07/2021 for 2022-2024), the bundled years, and
+continues the same panel to 2030 (Decree 07/2021 for 2025-2026, Decree 351/2025 for 2027-2030)
+for held-out data (:mod:`analysis.bundled.synthetic_extended`); every household is classified
+with :func:`analysis.reference.standards.classify` under its year's standard. Every row is
+marked ``synthetic = True``. Province totals are tuned to land near the published fragments
 (:func:`analysis.bundled.synthetic.calibration_table`); nothing below the province is calibrated
 to any real figure. :mod:`analysis.bundled.synthetic` aggregates the panel into the summary table
 and writes the bundled files.
@@ -24,6 +26,14 @@ Model (all parameters are the module-level constants below, each commented):
   propensity that rises with low persistent income, ethnic minority and rural residence;
   prevalences fall every year (``DEPRIVATION_DECLINE``) and a small yearly noise lets flags change;
 * coverage fields (health insurance, credit, training) by class, improving over time.
+
+Continuing past 2024. All draws are made year by year in order, on four independent streams, so
+generating 2016-2030 gives exactly the 2016-2024 households of generating 2016-2024 (the later
+years only append draws); :func:`select_years` cuts an extended panel back to the bundled frame.
+Every year-dependent parameter has values for 2025-2030, chosen to continue the fall of the
+province's poverty rate seen in the published fragments (the comments beside them say why);
+the change to Decree 351/2025 in 2027 (higher lines, two new indicators) is a step up in level,
+not a trend. The ``DEFAULT_*`` fallbacks apply to no year up to 2030.
 """
 
 from __future__ import annotations
@@ -39,10 +49,12 @@ from analysis.reference.geography import Geography, load_geography
 from analysis.reference.standards import NEAR_POOR, NOT_POOR, POOR, all_indicators, classify
 
 DEFAULT_SEED = 47
-DEFAULT_YEARS = range(2016, 2025)
+DEFAULT_YEARS = range(2016, 2025)  # the bundled years (data/synthetic/summary.csv)
+LAST_YEAR = 2030  # every year-dependent parameter has a value up to this review year
 
 # -- households -------------------------------------------------------------------------------
 HOUSEHOLDS_2016 = 265_000  # households in the 2016 review (about 1.0 million people)
+# Both rates stay the same after 2024: the merger of 2025 moves no household.
 ENTRY_RATE = 0.027  # new households a year, share of last year's households (splits, in-migration)
 EXIT_RATE = 0.018  # households leaving the panel a year (dissolution, moving out of the province)
 # Relative household counts by district (roughly the 2019 census population).
@@ -114,12 +126,27 @@ CATCH_UP = {
     2022: 0.10,
     2023: 0.06,
     2024: 0.02,
+    # 2025: last year of the 2021-2025 programme, carried out through the merger of provinces
+    # and communes (1 July 2025): half the catch-up of 2024. 2026: no programme yet (Decree
+    # 351/2025 extends the old standard to 2026 while the 2026-2030 programme starts), the same.
+    # Together with the deprivation decline and growth below, the poor fall by about 30 % a year
+    # in 2025-2026 (2023-2024: -33 %; country, same standard: 2.93 % in 2023 -> 1.3 % in 2025,
+    # about -33 % a year; government report of November 2025 quoted at
+    # vietnamplus.vn/ket-qua-giam-ngheo-giai-doan-2021-2025-tao-tien-de-xay-dung-chuan-ngheo-moi-post1078887.vnp).
+    2025: 0.01,
+    2026: 0.01,
+    # 2027-2030: the 2026-2030 programme at the pace of 2019-2021 and 2024 (between campaigns).
+    **dict.fromkeys(range(2027, LAST_YEAR + 1), 0.02),
 }
-DEFAULT_CATCH_UP = 0.02  # years not listed above
+DEFAULT_CATCH_UP = 0.02  # years not listed above (none up to 2030)
 # Extra catch-up of ethnic-minority households (the 1,000-DTTS-households-a-year programme,
 # from 2019; 2020: 1,250 EM households escaped under it). Keeps the EM share of the poor near
 # 58 % in 2022-2023 (published 58.09 % and 58.7 %).
+# 2025-2030: the programme for ethnic-minority and mountain areas goes on, smaller than in
+# 2023-2024 (0.02; 0.01 in the between-programme year 2026): the EM share of the poor stays
+# within 55-60 % instead of drifting away from the published 58-59 %.
 EM_CATCH_UP_BONUS = {2019: 0.01, 2020: 0.03, 2021: 0.02, 2023: 0.10, 2024: 0.04}
+EM_CATCH_UP_BONUS |= {2025: 0.02, 2026: 0.01, **dict.fromkeys(range(2027, LAST_YEAR + 1), 0.02)}
 TRANSITORY_SD = 0.10  # stationary sd of the AR(1) transitory shock
 TRANSITORY_RHO = 0.5  # its autocorrelation
 NOMINAL_GROWTH = {  # growth of incomes in the year to the review, all households
@@ -131,8 +158,13 @@ NOMINAL_GROWTH = {  # growth of incomes in the year to the review, all household
     2022: 0.12,  # recovery
     2023: 0.08,
     2024: 0.05,
+    # 2025-2030: 6.5 % a year, the mean of 2023-2024; below the 8 % a year of workers' average
+    # monthly income in the country (5.5 million VND in 2020 -> 8.3 million in 2025), as the
+    # incomes near the line are mostly farm incomes. The lines are fixed in nominal VND within a
+    # standard, so this growth alone lowers the poverty rate every year.
+    **dict.fromkeys(range(2025, LAST_YEAR + 1), 0.065),
 }
-DEFAULT_GROWTH = 0.07  # for years not listed above
+DEFAULT_GROWTH = 0.07  # for years not listed above (none up to 2030)
 
 # -- deprivations -------------------------------------------------------------------------------
 # Prevalence among all households in 2016, per indicator. The two indicators of Decision 59 only
@@ -171,8 +203,18 @@ DEPRIVATION_DECLINE = {
     2022: 0.10,
     2023: 0.25,
     2024: 0.23,
+    # 2025: the campaign to remove temporary and dilapidated houses ends (completed in 2025),
+    # about half the fall of 2023-2024. 2026: between programmes, slower still. 2027-2030: the
+    # 2026-2030 programme, as in the Decision-59 years 2017-2021 (0.06-0.10). The same factor
+    # applies to the two indicators Decree 351/2025 adds (digital services, waste handling),
+    # which start from the highest prevalences: with the higher income lines they make the
+    # start of 2027 (the 2026 records re-classified) about five times the poor of the end of
+    # 2026, and about 1.3 % of households poor at the end of 2027 (2022, Decree 07: 1.8 %).
+    2025: 0.12,
+    2026: 0.08,
+    **dict.fromkeys(range(2027, LAST_YEAR + 1), 0.10),
 }
-DEFAULT_DEPRIVATION_DECLINE = 0.20  # years not listed above
+DEFAULT_DEPRIVATION_DECLINE = 0.20  # years not listed above (none up to 2030)
 DEPRIVATION_LOADING = 0.86  # loading of each indicator's latent on the household propensity
 PROPENSITY_INCOME = 0.90  # weight of (low) persistent income in the propensity
 PROPENSITY_EM = 0.70  # extra propensity of ethnic-minority households (sd units)
@@ -180,23 +222,35 @@ PROPENSITY_RURAL = 0.25  # extra propensity of rural households (sd units)
 DEPRIVATION_NOISE_SD = 0.15  # yearly noise on the latents (lets flags change)
 
 # -- coverage fields ----------------------------------------------------------------------------
-UNINSURED_SHARE = {  # share of members without a card: (2016, 2024), linear in between
-    POOR: (0.04, 0.005),
-    NEAR_POOR: (0.12, 0.03),
-    NOT_POOR: (0.18, 0.08),
+# Schedules are values in (2016, 2024, 2030), linear in between (see `_lerp`). After 2024 each
+# keeps improving at a slower pace than in 2016-2024 (the last points of a saturating path):
+# the poor were nearly all insured by 2024 (the state buys their cards), so their share stays;
+# near-poor and other households gain about a third of the 2016-2024 gain; loans and training
+# close part of the remaining gap to the plan's 100 % (targets T3-T5 are not reached in full).
+UNINSURED_SHARE = {  # share of members without a card
+    POOR: (0.04, 0.005, 0.005),
+    NEAR_POOR: (0.12, 0.03, 0.02),
+    NOT_POOR: (0.18, 0.08, 0.06),
 }
 CREDIT_NEED = {POOR: 0.35, NEAR_POOR: 0.25, "recent": 0.18, NOT_POOR: 0.03}
-CREDIT_RECEIVED = (0.78, 0.95)  # share of needs met, 2016 -> 2024
+CREDIT_RECEIVED = (0.78, 0.95, 0.97)  # share of needs met
 TRAINING_NEED = {POOR: 0.25, NEAR_POOR: 0.10}  # per working-age member
 WORKING_AGE_SHARE = 0.6  # working-age members per member
-TRAINING_RECEIVED = (0.55, 0.85)  # share of training needs met, 2016 -> 2024
+TRAINING_RECEIVED = (0.55, 0.85, 0.90)  # share of training needs met
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _lerp(pair: tuple[float, float], year: int) -> float:
-    """Linear path from ``pair[0]`` in 2016 to ``pair[1]`` in 2024 (clamped)."""
-    t = min(max((year - 2016) / 8, 0.0), 1.0)
-    return pair[0] + (pair[1] - pair[0]) * t
+def _lerp(path: tuple[float, ...], year: int) -> float:
+    """Piecewise-linear schedule through its values of 2016, 2024 and 2030 (clamped).
+
+    Up to 2024 the arithmetic is that of the two-point schedules the bundled years were made
+    with, so their values (and the bundled files) do not change.
+    """
+    if year <= 2024 or len(path) < 3:
+        t = min(max((year - 2016) / 8, 0.0), 1.0)
+        return path[0] + (path[1] - path[0]) * t
+    t = min((year - 2024) / 6, 1.0)
+    return path[1] + (path[2] - path[1]) * t
 
 
 def _communes(geography: Geography, rng: np.random.Generator) -> pd.DataFrame:
@@ -401,7 +455,9 @@ def generate_panel(
     seed : int, default 47
         Seed of the random generator; the same seed gives the same panel.
     years : iterable of int, default 2016-2024
-        Consecutive review years; each is classified under its own standard.
+        Consecutive review years up to ``LAST_YEAR`` (2030); each is classified under its own
+        standard. Years after 2024 continue the same panel: the rows of 2016-2024 do not
+        depend on how far the panel runs (compare with :func:`select_years`).
     geography : Geography, optional
         Defaults to :func:`analysis.reference.geography.load_geography` (Bình Phước).
 
@@ -422,6 +478,8 @@ def generate_panel(
     years = [int(y) for y in years]
     if not years or years != list(range(years[0], years[0] + len(years))):
         raise ValueError(f"years must be consecutive review years, got {years}")
+    if years[-1] > LAST_YEAR:
+        raise ValueError(f"the synthetic model has parameters up to {LAST_YEAR}, not {years[-1]}")
     geography = geography if geography is not None else load_geography()
     # Independent streams, so that e.g. coverage draws do not shift the population's draws.
     rng, shock_rng, dep_rng, cov_rng = (
@@ -511,3 +569,27 @@ def generate_panel(
 
     panel = pd.concat(frames, ignore_index=True)
     return _tidy_panel(panel, attrs["commune"], entry, com)
+
+
+def select_years(panel: pd.DataFrame, years) -> pd.DataFrame:
+    """The rows of some review years of a panel, as :func:`generate_panel` makes them.
+
+    Household ids that no longer occur are dropped from the categories, so that the rows of
+    2016-2024 cut from a longer panel are the very frame (and parquet bytes) that generating
+    2016-2024 gives.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        From :func:`generate_panel`.
+    years : iterable of int
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows, index reset, same columns and dtypes.
+    """
+    wanted = [int(y) for y in years]
+    out = panel[panel["year"].isin(wanted)].reset_index(drop=True)
+    out["household_id"] = out["household_id"].cat.remove_unused_categories()
+    return out
