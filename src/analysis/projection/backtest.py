@@ -243,7 +243,7 @@ def backtest_runs(
 
 
 def point_forecast(forecast: ModelForecast) -> np.ndarray:
-    """A model's point forecast per year: its mean (analytic for OLS and ETS, Monte Carlo for flow)."""
+    """A model's point forecast per year: its mean (Monte Carlo for the flow model)."""
     return np.asarray(forecast.mean, dtype=float)
 
 

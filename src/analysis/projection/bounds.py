@@ -8,8 +8,9 @@ Per-year bounds
     The indicator's ``lower`` and ``upper`` of ``indicators.csv``: stocks and counts at least 0,
     rates and coverage within [0, 100], rate changes within [-100, 100]; and household counts at
     most the households of their population at the last observation (a poor stock cannot exceed
-    all households; before this bound, log-scale OLS paths with t(1) draws reached means of
-    1e14 and more).
+    all households; before this bound, and the pooled OLS variance of
+    :mod:`analysis.projection.models`, the combined 2030 paths of the poor stock on the bundled
+    data had means of 1e12 (province) to 1e113 households (Bù Đăng) from t(1) draws on logs).
 Cumulative bounds
     A net reduction of the poor (``poor_reduction_households``, ``em_poor_reduction_households``:
     start minus end of year) can never remove more households than are poor at the last
@@ -19,8 +20,9 @@ Cumulative bounds
     ``[-rate, 100 - rate]``.
 
 Without the cumulative bound, trend models of the annual reduction (OLS, ETS) extrapolate a
-past pace beyond the stock that remains: on the bundled data 4% of the province's simulated 2025
-paths removed more poor households than existed. `apply_bounds` caps the running sum and
+past pace beyond the stock that remains: on the bundled data (reports' settings, review 2024)
+3.5% of the province's simulated 2025 reductions removed more poor households than existed
+(6.1% in Bù Đăng), and 6.6% of its 2025-2030 paths in total (15.8% in Bù Đăng); none do now. `apply_bounds` caps the running sum and
 rebuilds the yearly values from it, so that a capped path reduces by exactly the remaining stock
 and then by nothing.
 """

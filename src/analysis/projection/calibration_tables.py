@@ -21,6 +21,9 @@
 ``brier``
     Brier scores per split and group, of the raw and recalibrated probabilities and of the
     constant base-rate forecast, with the skill score.
+``reliability goal``
+    Per split, group and variant: the deciles with 20 events or more, how many are within 10
+    points of the observed frequency, and the worst miss.
 ``scales``, ``weights``
     The recalibration factors per group and the combination weights per group.
 """
@@ -114,6 +117,29 @@ def reliability(ev, split: str, variant: str) -> pd.DataFrame:
     return reliability_table(e["probability"], e["outcome"])
 
 
+def reliability_goal(ev, min_cases: int = 20, tolerance: float = 0.10) -> pd.DataFrame:
+    """Per split, group and variant: how many deciles with ``min_cases`` events or more are
+    within ``tolerance`` of the observed frequency, and the largest miss among them."""
+    rows = []
+    for (split, variant), part in ev.events.groupby(["split", "variant"], sort=False):
+        if variant not in ("raw", "cross-validated"):
+            continue
+        label = "raw" if variant == "raw" else "recalibrated"
+        for group in [*GROUPS, "all"]:
+            sel = part if group == "all" else part[part["group"] == group]
+            table = reliability_table(sel["probability"], sel["outcome"])
+            big = table[table["n"] >= min_cases]
+            misses = big["difference"].abs()
+            rows.append(
+                (split, group, label, len(big), int((misses <= tolerance).sum()),
+                 float(misses.max()) if len(big) else np.nan)
+            )  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=["split", "group", "probabilities", "deciles_20plus", "within_10pt", "worst"],
+    )
+
+
 def brier_table(ev) -> pd.DataFrame:
     """Brier scores per split, group and variant, with the base-rate forecast's and the skill."""
     rows = []
@@ -147,6 +173,7 @@ def study_tables(ev) -> dict[str, pd.DataFrame]:
         "relative": relative_table(ev),
         "coverage": coverage_table(ev),
         "brier": brier_table(ev),
+        "reliability goal": reliability_goal(ev),
         "scales": scales,
         "weights": weights,
     }
@@ -188,6 +215,7 @@ TITLES = {
     "relative": "MAE relative to no change (mean over the group's indicators) and bias",
     "coverage": "Coverage of the 80% and 95% intervals",
     "brier": "Brier scores of target probabilities (base rate: a constant forecast)",
+    "reliability goal": "Reliability goal: deciles with 20+ events within 10 points (worst miss)",
     "scales": "Recalibration factors per group (calibration.csv)",
     "weights": "Combination weights per group (inverse backtest MAE)",
 }

@@ -12,6 +12,17 @@ not depend on the order of the models or on what else ran before it.
 Every model's paths, means and intervals respect the bounds of
 :mod:`analysis.projection.bounds` (stocks >= 0, rates and coverage within [0, 100], a net
 reduction never above the remaining stock).
+
+How each model is set up for the reports' short segments (3 reviews), from the backtests of
+``bench/calibration.md``:
+
+* OLS fits coverage ratios on the logit scale (`logit_scale`), stocks and rates on logs, the
+  rest on the raw scale, and its residual variance is pooled with the peer areas'
+  (`ols_prior`: the districts for a district and for the province; flows in households are
+  pooled relative to each series' mean level);
+* ETS with fixed parameters (fewer than 10 points) is run only when it is the one model asked
+  for: it is left out of combinations (`run_models`, `combinable`; the reasons, with numbers, are
+  in :mod:`analysis.projection.models`).
 """
 
 from __future__ import annotations

@@ -7,23 +7,40 @@ and 95% intervals and simulated paths for a run of future years. The stock-flow 
 indicator.
 
 ``ols``
-    Linear trend by OLS (statsmodels) on the log of strictly positive stocks and rates, on the raw
-    scale for flows, changes, coverage and counts that can be zero or negative. Prediction
-    intervals (80% and 95%) come from ``get_prediction(...).summary_frame`` (observation
-    intervals, Student t with n - 2 degrees of freedom: with 3 points that is 1 degree of freedom,
-    so the intervals are honest and wide). Paths are drawn from the same predictive distribution
-    (parameter uncertainty plus noise, a common chi-square scale per path). Needs 3 points.
+    Linear trend by least squares on the log of strictly positive stocks and rates, on the logit
+    of coverage ratios (``logit=True``: they saturate at 100%), on the raw scale for flows,
+    changes and counts that can be zero or negative. Prediction intervals (80% and 95%) are
+    Student-t observation intervals, ``mean +- t * s * sqrt(1 + x (X'X)^-1 x')``, and paths are
+    drawn from the same predictive distribution (parameter uncertainty plus noise, a common
+    chi-square scale per path). Needs 3 points.
+
+    **Residual variance pooled across areas.** With the reports' 3 points a series' own residual
+    variance has 1 degree of freedom: t(1) intervals are Cauchy-wide at 95% and log-scale paths
+    explode (path means of 1e12 to 1e113 households for 2030 on the bundled data before this
+    change). Given ``prior=(s0^2, d0)``, the residual variance is the empirical-Bayes
+    **moderated** variance ``(d0 s0^2 + df s^2) / (d0 + df)`` with ``d0 + df`` degrees of freedom
+    (Smyth 2004, limma), where ``s0^2`` and ``d0`` come from the residual variances of the same
+    indicator in the peer areas over the same years (`variance_prior`, by
+    :func:`analysis.projection.fitting.ols_prior`). Districts with similar noise pool fully
+    (``d0`` up to `PRIOR_DF_MAX`); heterogeneous ones keep more of their own.
 ``ets``
     Damped additive trend exponential smoothing, ``ETSModel(error="add", trend="add",
-    damped_trend=True)``, on the same scale as ``ols``, with intervals from ``simulate`` (quantiles
-    of ``n_paths`` simulated futures). The model has five parameters (level, trend, damping and two
-    initial states): estimating them from a 3-to-9-point segment over-fits (statsmodels "fits" 3
-    points with 5 parameters and returns boundary values). With fewer than `ETS_MIN_ESTIMATE` (10)
-    points the smoothing parameters are therefore **fixed** at `ETS_FIXED_PARAMS` (alpha 0.5,
-    beta 0.2, phi 0.9, conventional values for short annual series) and the initial level and trend
-    are taken from the segment's OLS line; only the error variance is then estimated. Those
-    intervals condition on the fixed parameters and understate uncertainty; the note says so.
-    Needs 3 points (2 in backtests, which use only the point forecast).
+    damped_trend=True)``, on the same scale as ``ols`` (logs for stocks and rates), with intervals
+    from ``simulate`` (quantiles of ``n_paths`` simulated futures). The model has five parameters
+    (level, trend, damping and two initial states): estimating them from a 3-to-9-point segment
+    over-fits. With fewer than `ETS_MIN_ESTIMATE` (10) points the smoothing parameters are
+    therefore **fixed** at `ETS_FIXED_PARAMS` (alpha 0.5, beta 0.2, phi 0.9) and the initial level
+    and trend are taken from the segment's OLS line; only the error variance is then estimated.
+
+    **Fixed-parameter ETS is not combined** (:mod:`analysis.projection.fitting`; it still runs
+    when asked for alone, and the backtests score it). On the rolling-origin backtests of the
+    bundled data (3 points per fit, ``bench/calibration.md``) it was the least accurate model
+    for stocks and rates (MAE 0.43-0.50 of the no-change forecast's at 1-3 years on Decision 59
+    origins, against 0.19-0.24 for OLS; over-forecasting in 95-100% of the cases, as the damping
+    slows every fall) and its intervals ignore the uncertainty of the fixed parameters: its 80%
+    and 95% intervals covered 13% and 19% (stocks and rates), 27% and 37% (flows), 36% and 52%
+    (coverage). For coverage ratios its MAE was close to OLS on the raw scale, but OLS on logits
+    beat both (0.50-0.75 of no change, against 0.60-0.78 for ETS).
 """
 
 from __future__ import annotations
