@@ -103,12 +103,16 @@ def test_fit_scales_by_hand():
     # actual values at 0.5, 1, 1.5, 2 and 3 half-widths of the 80% interval (above and below)
     ks = [0.5, -1.0, 1.5, -2.0, 3.0]
     cases = [(samples, 100.0 + k * 10.0 * z80, flow) for k in ks]
-    s = scoring.fit_scales(cases, shift=False)
-    # ratios 0.5, 1, 1.5, 2, 3; n = 5: ceil(6 * 0.8) = 5 -> the largest, 3
+    # around the median: ratios 0.5, 1, 1.5, 2, 3; n = 5: ceil(6 * 0.8) = 5 -> the largest, 3
+    s = scoring.fit_scales(cases, centre=False)
     assert s.shift == 0.0
     assert s.s80 == pytest.approx(3.0, rel=1e-3)
+    # the bias is the median position, 0.5; around it: 0, 1.5, 1, 2.5, 2.5 -> 2.5, not applied
+    spread = scoring.fit_scales(cases)
+    assert spread.shift == 0.0 and spread.s80 == pytest.approx(2.5, rel=1e-3)
     with_shift = scoring.fit_scales(cases, shift=True)
-    assert with_shift.shift == pytest.approx(0.5, rel=1e-3)  # the median position
+    assert with_shift.shift == pytest.approx(0.5, rel=1e-3)
+    assert with_shift.s80 == pytest.approx(2.5, rel=1e-3)
     assert scoring.fit_scales([]) == cal.Scales()
 
 

@@ -29,6 +29,7 @@ and weights fitted on the training cases only. The recalibration factors written
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,7 @@ def evaluate(
     indicators=None,
     weights=None,
     shift: bool = False,
+    centre: bool = True,
     models=MODELS,
 ) -> Evaluation:
     """Run the calibration study (module docstring).
@@ -181,8 +183,11 @@ def evaluate(
         Combination weights (default: the reports' ones, `model_weights` of `backtest_table`
         on ``summary``).
     shift : bool
-        Also re-centre the medians (`analysis.projection.scoring.fit_scales`); off in the
-        shipped calibration (see ``bench/README.md`` for why).
+        Also re-centre the medians by the bias of the training cases
+        (`analysis.projection.scoring.fit_scales`); off in the shipped calibration.
+    centre : bool
+        Fit the factors around the bias-corrected medians (the spread only; on in the shipped
+        calibration) rather than around the medians (spread and bias).
     models : sequence of str
         Models to run.
 
@@ -203,14 +208,13 @@ def evaluate(
         weights = model_weights(table, models=models)
     raw = _combined_raw(runs, weights, seed, n_paths)
     splits = [["training" if y <= last_year else "holdout" for y in r.years] for r in runs]
-    scales = {g: fit_scales(_training_cases(runs, raw, splits, g), shift=shift) for g in GROUPS}
+    fit = partial(fit_scales, shift=shift, centre=centre)
+    scales = {g: fit(_training_cases(runs, raw, splits, g)) for g in GROUPS}
     counts = {g: sum(1 for _ in _training_cases(runs, raw, splits, g)) for g in GROUPS}
     years = {int(y) for r, sp in zip(runs, splits, strict=True)
              for y, part in zip(r.years, sp, strict=True) if part == "training"}  # fmt: skip
     folds = {
-        (g, y): fit_scales(_training_cases(runs, raw, splits, g, y), shift=shift)
-        for g in GROUPS
-        for y in sorted(years)
+        (g, y): fit(_training_cases(runs, raw, splits, g, y)) for g in GROUPS for y in sorted(years)
     }
     case_rows, event_rows = [], []
     for k, run in enumerate(runs):

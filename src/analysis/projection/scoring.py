@@ -17,12 +17,16 @@ Target events and reliability
     happened; `brier` is the mean squared difference between probability and outcome, to compare
     with a constant forecast at the base rate (`brier_skill`).
 Conformal recalibration
-    `fit_scales` finds the `analysis.projection.calibration.Scales` of a group from its cases:
-    the shift is the median of the actual values' standardised positions (so that half of them
-    lie above the shifted median), ``s80`` and ``s95`` the conformal quantiles (the
-    ``ceil((n + 1) p)``-th smallest of ``n``) of the one-sided distances of the actual values
-    from the shifted median in units of the 80% and 95% half-widths on their side, so that a
-    share ``p`` of the cases fall inside the rescaled intervals.
+    `fit_scales` finds the `analysis.projection.calibration.Scales` of a group from its cases.
+    The group's bias is the median of the actual values' standardised positions (actual minus
+    median, in 80% half-widths): half of them lie above the median moved by it. ``s80`` and
+    ``s95`` are the conformal quantiles (the ``ceil((n + 1) p)``-th smallest of ``n``) of the
+    one-sided distances of the actual values from that bias-corrected median, in units of the
+    80% and 95% half-widths on their side: the spread of the errors around the right centre. The
+    shipped factors keep the spread and **not** the bias (``shift`` 0, the default): a share
+    ``p`` of the cases would fall inside the rescaled intervals if the medians were unbiased
+    (`analysis.projection.calibration` says why). With ``centre=False`` the distances are
+    measured from the median itself, which widens the intervals until they also cover the bias.
 """
 
 from __future__ import annotations
@@ -257,7 +261,7 @@ def _ratio(d: float, below: float, above: float) -> float:
     return 0.0 if d == 0 else math.inf
 
 
-def fit_scales(cases, *, shift: bool = True) -> Scales:
+def fit_scales(cases, *, shift: bool = False, centre: bool = True) -> Scales:
     """Conformal recalibration factors of one group (module docstring).
 
     Parameters
@@ -265,7 +269,12 @@ def fit_scales(cases, *, shift: bool = True) -> Scales:
     cases : iterable of (samples, actual, Indicator)
         One year's uncalibrated simulated values, the actual value and its indicator.
     shift : bool
-        Whether to re-centre the median (else ``shift`` is 0).
+        Whether the returned `Scales` re-centre the median by the group's bias (else ``shift``
+        is 0).
+    centre : bool
+        Measure the distances of the actual values from the median corrected for the group's
+        bias (the spread around the right centre) rather than from the median itself (which also
+        widens the intervals to cover the bias). Always true when ``shift`` is.
 
     Returns
     -------
@@ -277,7 +286,7 @@ def fit_scales(cases, *, shift: bool = True) -> Scales:
     if not pos:
         return Scales()
     c = 0.0
-    if shift:
+    if shift or centre:
         z = [d / w for d, w, *_ in pos if w > 0]
         c = float(np.median(z)) if z else 0.0
     r80, r95 = [], []
@@ -287,4 +296,4 @@ def fit_scales(cases, *, shift: bool = True) -> Scales:
         r95.append(_ratio(e, a95, b95))
     s80 = min(conformal_quantile(r80, 0.8), _MAX_SCALE)
     s95 = min(conformal_quantile(r95, 0.95), _MAX_SCALE)
-    return Scales(c, max(s80, 1e-3), max(s95, 1e-3))
+    return Scales(c if shift else 0.0, max(s80, 1e-3), max(s95, 1e-3))
