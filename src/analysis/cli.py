@@ -83,9 +83,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(calibration_tables.render(tables))
     print(f"time: {timing}")
     if args.write_calibration:
-        note = "Decision 59 backtests 2018-2020, 3 points per fit, bundled data, seed " + str(
-            args.seed
-        )
+        source = args.data or "bundled data"
+        note = f"backtests of {source} to {int(rows['year'].max())}, 3 points per fit, seed {args.seed}"
         write_scales(ev.scales, CALIBRATION_CSV, counts=ev.counts, note=note)
         print(f"wrote {CALIBRATION_CSV}")
     if args.out:

@@ -125,13 +125,13 @@ def _event_rows(run, split_of, variant, samples, rows):
 def _combined_raw(runs, weights, seed: int, n_paths: int) -> list:
     """Each run's combined paths before recalibration, exactly as the reports make them."""
     raw = []
-    for k, run in enumerate(runs):
+    for run in runs:
         w = weights.for_indicator(run.indicator) if hasattr(weights, "for_indicator") else weights
         parts = combinable(run.forecasts)
         w = {m: float(w.get(m, 0.0)) for m in parts}
         if sum(w.values()) <= 0:
             w = dict.fromkeys(parts, 1.0)
-        rng = model_rng(seed + k, run.area_code, run.indicator, COMBINED)
+        rng = model_rng(seed + run.origin, run.area_code, run.indicator, COMBINED)
         ind = get_indicator(run.indicator)
         raw.append(
             combine_paths(parts, w, ind, run.bounds, n_paths, rng, scales={}) if parts else None
