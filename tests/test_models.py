@@ -63,3 +63,40 @@ def test_too_few_points_raise():
         models.ols_forecast([2023, 2024], [10.0, 9.0], [2025])
     with pytest.raises(models.InsufficientDataError, match="too few points for ets"):
         models.ets_forecast([2024], [10.0], [2025])
+
+
+def test_ols_moderated_variance_by_hand():
+    # residuals of a line through (0, 1), (1, 0), (2, 1): fitted 2/3 each, RSS 2/3, s^2 = 2/3
+    years, values = [2022, 2023, 2024], [1.0, 0.0, 1.0]
+    own = models.ols_forecast(years, values, [2025], n_paths=0)
+    assert own.params["sigma"] ** 2 == pytest.approx(2 / 3) and own.params["df"] == 1
+    # prior s0^2 = 0.1 with 9 df: (9 * 0.1 + 1 * 2/3) / 10 = 0.15666..., t with 10 df
+    f = models.ols_forecast(years, values, [2025], n_paths=0, prior=(0.1, 9.0))
+    assert f.params["sigma"] ** 2 == pytest.approx((0.9 + 2 / 3) / 10)
+    assert f.params["df"] == 10
+    # x = 2 years after the mean year: 1 + 1/3 + 2^2 / 2 = 3.3333 (leverage of a 3-point line)
+    se = np.sqrt(f.params["sigma"] ** 2 * (1 + 1 / 3 + 4 / 2))
+    from scipy.stats import t
+
+    assert f.hi80[0] - f.mean[0] == pytest.approx(t.ppf(0.9, 10) * se)
+    assert f.hi95[0] - f.mean[0] == pytest.approx(t.ppf(0.975, 10) * se)
+
+
+def test_variance_prior_and_trigamma_inverse():
+    from scipy.special import polygamma
+
+    for x in (0.05, 1.0, 7.0):
+        assert float(polygamma(1, models.trigamma_inverse(x))) == pytest.approx(x, rel=1e-6)
+    # equal variances: no spread beyond chance, full pooling (d0 at its cap) at that variance
+    s0, d0 = models.variance_prior([0.5] * 6, [20] * 6)
+    assert d0 == models.PRIOR_DF_MAX and s0 == pytest.approx(0.5, rel=0.05)
+    assert models.variance_prior([0.5, 0.2], [1, 1]) is None  # fewer than 3
+
+
+def test_ols_on_logits_stays_below_100():
+    years = np.arange(2018, 2025)
+    values = 100.0 / (1.0 + np.exp(-(0.5 * (years - 2018) - 1.0)))  # logistic: a logit line
+    f = models.ols_forecast(years, values, [2030, 2040], logit=True, n_paths=300)
+    assert f.params["slope"] == pytest.approx(0.5)
+    assert (f.paths < 100).all() and (f.hi95 < 100).all()
+    assert "on logits" in f.note

@@ -7,7 +7,7 @@ summary    print the province summary of a review year
 validate   check summary or household files; exit 1 if any has problems
 template   write a blank Excel summary form
 data       ensure | check the bundled data (generate the synthetic panel, verify checksums)
-backtest   print forecast errors per model and horizon
+backtest   the calibration study: forecast errors, interval coverage, reliability
 bench      run the benchmarks
 """
 
@@ -56,12 +56,43 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from analysis.projection import backtest
+    import time
+
+    from analysis.projection import calibration_tables, evaluation
+    from analysis.projection.calibration import CALIBRATION_CSV, write_scales
     from analysis.report import context as report
 
+    started = time.perf_counter()
     summary = report.load_summary(args.data)
-    table = backtest.backtest_table(summary, seed=args.seed)
-    print(backtest.format_backtest(table))
+    rows = summary[summary["zone"] != "all"] if "zone" in summary else summary
+    holdout = None
+    if args.data is None and not args.no_holdout:
+        from analysis.bundled.synthetic_extended import holdout_summary
+
+        # by former commune: districts are then summed from communes in every year
+        rows = rows[rows["area_level"] == "commune"]
+        holdout = holdout_summary(years=evaluation.HOLDOUT_YEARS)
+    loaded = time.perf_counter()
+    ev = evaluation.evaluate(rows, args.seed, holdout=holdout, n_paths=args.paths)
+    done = time.perf_counter()
+    tables = calibration_tables.study_tables(ev)
+    timing = (
+        f"data {loaded - started:.1f} s (holdout years included: {holdout is not None}), "
+        f"backtests and scores {done - loaded:.1f} s"
+    )
+    print(calibration_tables.render(tables))
+    print(f"time: {timing}")
+    if args.write_calibration:
+        source = args.data or "bundled data"
+        note = f"backtests of {source} to {int(rows['year'].max())}, 3 points per fit, seed {args.seed}"
+        write_scales(ev.scales, CALIBRATION_CSV, counts=ev.counts, note=note)
+        print(f"wrote {CALIBRATION_CSV}")
+    if args.out:
+        from pathlib import Path
+
+        text = calibration_tables.calibration_markdown(tables, args, timing)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
     return 0
 
 
@@ -103,9 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["ensure", "check"])
     p.set_defaults(func=_cmd_data)
 
-    p = sub.add_parser("backtest", help="forecast errors per model and horizon")
-    p.add_argument("--data", default=None)
-    p.add_argument("--seed", type=int, default=47)
+    p = sub.add_parser(
+        "backtest", help="forecast errors, interval coverage and reliability (calibration study)"
+    )
+    p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")
+    p.add_argument("--seed", type=int, default=47, help="seed of the simulations")
+    p.add_argument("--paths", type=int, default=1000, help="simulated paths per model and fit")
+    p.add_argument(
+        "--no-holdout", action="store_true", help="leave out the held-out years 2025-2026"
+    )
+    p.add_argument("--out", default=None, help="also write the tables as Markdown to this file")
+    p.add_argument(
+        "--write-calibration",
+        action="store_true",
+        help="write the fitted recalibration factors to projection/calibration.csv",
+    )
     p.set_defaults(func=_cmd_backtest)
 
     p = sub.add_parser("report", help="build reports (the main job)")

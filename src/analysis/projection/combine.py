@@ -2,15 +2,25 @@
 
 Combination
 -----------
-`project` returns one row per model and year plus a ``combined`` row per year: the weighted mean
-of the models' means, with intervals from the weighted mixture of their simulated paths.
+`project` returns one row per model and year plus a ``combined`` row per year, and
+`simulate_paths` the combined forecast's paths (``n_paths x years``) for probabilities of meeting
+a target. The combined forecast is made by
+:func:`analysis.projection.calibration.combine_paths`: the weighted mixture of the models'
+simulated paths, **recalibrated** per indicator group with the factors measured on the backtests
+(``calibration.csv``; ``calibrate=False`` leaves them out), and **bounded**
+(:mod:`analysis.projection.bounds`: stocks >= 0, rates and coverage within [0, 100], a net
+reduction never above the remaining stock). The ``combined`` rows give the mean of those paths
+(the weighted mean of the models' means when no model has paths) and their 80% and 95% limits.
 ``weights=None`` gives equal weights, a mapping gives fixed weights, ``"backtest"`` uses
 `analysis.projection.backtest.model_weights` (inverse mean absolute error of rolling-origin
-backtests). `simulate_paths` returns those paths (``n_paths x years``) for probabilities of
-meeting a target. The models (:mod:`analysis.projection.models`, :mod:`analysis.projection.flow`)
-are run by :mod:`analysis.projection.fitting`, whose random draws are seeded from ``seed``, the
-area, the indicator and the model, so a call is reproducible and does not depend on the order of
-the models. Calls that pass the same `ProjectionContext` share its tables, series and model runs.
+backtests, per indicator group); a `analysis.projection.backtest.GroupWeights` (what
+``model_weights`` returns) gives each indicator its group's weights. ETS with fixed parameters
+(fewer than 10 points in the segment) is left out of combinations
+(:mod:`analysis.projection.fitting`). The models (:mod:`analysis.projection.models`,
+:mod:`analysis.projection.flow`) are run by :mod:`analysis.projection.fitting`, whose random
+draws are seeded from ``seed``, the area, the indicator and the model, so a call is reproducible
+and does not depend on the order of the models. Calls that pass the same `ProjectionContext`
+share its tables, series and model runs.
 
 Standards and re-basing
 -----------------------
@@ -38,7 +48,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from analysis.projection.backtest import backtest_table, model_weights
+from analysis.projection.backtest import GroupWeights, backtest_table, model_weights
+from analysis.projection.bounds import path_bounds
+from analysis.projection.calibration import combine_paths
 from analysis.projection.context import ProjectionContext
 from analysis.projection.fitting import MODELS, model_rng, run_models
 from analysis.projection.indicators import INDICATORS, get_indicator
@@ -46,13 +58,15 @@ from analysis.projection.models import DEFAULT_PATHS, InsufficientDataError, int
 from analysis.projection.series import latest_segment, standard_code
 
 
-def _resolve_weights(weights, models, summary, seed) -> dict:
+def _resolve_weights(weights, models, summary, seed, indicator) -> dict:
     if weights is None:
         return dict.fromkeys(models, 1.0)
     if isinstance(weights, str):
         if weights != "backtest":
             raise ValueError("weights must be None, a mapping model -> weight, or 'backtest'")
         weights = model_weights(backtest_table(summary, seed=seed))
+    if isinstance(weights, GroupWeights):
+        weights = weights.for_indicator(indicator)
     bad = [m for m in weights if m not in MODELS]
     if bad:
         raise ValueError(f"weights for unknown model(s) {bad}")
@@ -131,6 +145,8 @@ def _prepare(
 ):
     """What `project` and `simulate_paths` share: ``(context, future years, forecasts by model,
     skipped models, fitted segment, normalised weights, rebase)``, cached in ``ctx``."""
+    if isinstance(weights, GroupWeights):
+        weights = weights.for_indicator(indicator)
     prepare = partial(
         _prepare_uncached,
         summary, area_code, indicator, horizon, models, weights, seed, as_of, rebase, n_paths, ctx,
@@ -175,7 +191,7 @@ def _prepare_uncached(
     future = np.arange(last + 1, int(horizon) + 1)
     models = tuple(models)
     forecasts, skipped, seg = run_models(ctx, area_code, indicator, future, models, seed, n_paths)
-    w = _resolve_weights(weights, tuple(forecasts), ctx.summary, seed)
+    w = _resolve_weights(weights, tuple(forecasts), ctx.summary, seed, indicator)
     if sum(w.values()) <= 0:
         w = dict.fromkeys(forecasts, 1.0)
     total = sum(w.values())
@@ -183,23 +199,17 @@ def _prepare_uncached(
     return ctx, future, forecasts, skipped, seg, w, rebase
 
 
-def _mixture(forecasts, w, n_paths, rng) -> np.ndarray | None:
-    parts = []
-    usable = {m: f for m, f in forecasts.items() if f.paths is not None and w.get(m, 0) > 0}
-    if not usable:
-        return None
-    wsum = sum(w[m] for m in usable)
-    for m, f in usable.items():
-        take = int(round(n_paths * w[m] / wsum))
-        idx = rng.choice(len(f.paths), size=take, replace=take > len(f.paths))
-        parts.append(f.paths[idx])
-    mix = np.vstack(parts)
-    return mix[rng.permutation(len(mix))]
+def _combined(ctx, area_code, indicator, forecasts, w, n_paths, seed, calibrate):
+    """Paths of the combined forecast (`analysis.projection.calibration.combine_paths`)."""
+    rng = model_rng(seed, area_code, indicator, "combined")
+    bounds = path_bounds(ctx, str(area_code), indicator)
+    scales = None if calibrate else {}
+    return combine_paths(forecasts, w, INDICATORS[indicator], bounds, n_paths, rng, scales)
 
 
 def _rows(ind, area_code, future, fit_code, fit_years, rebase, model, bands, weight, note):
     """The output rows of `project` for one model (or the combination), one per future year."""
-    mean, lo80, hi80, lo95, hi95 = bands
+    mean, median, lo80, hi80, lo95, hi95 = bands
     for i, year in enumerate(future):
         basis, bnote, factor = _basis(int(year), fit_code, rebase)
         factor = factor if ind.rebase_scales else 1.0
@@ -212,6 +222,7 @@ def _rows(ind, area_code, future, fit_code, fit_years, rebase, model, bands, wei
             "year": int(year),
             "model": model,
             "mean": mean[i] * factor,
+            "median": median[i] * factor,
             "lo80": lo80[i] * factor,
             "hi80": hi80[i] * factor,
             "lo95": lo95[i] * factor,
@@ -237,6 +248,7 @@ def project(
     rebase="none",
     n_paths: int = DEFAULT_PATHS,
     context: ProjectionContext | None = None,
+    calibrate: bool = True,
 ) -> pd.DataFrame:
     """Project one indicator of one area to ``horizon`` with several models and their combination.
 
@@ -268,13 +280,17 @@ def project(
         A context of the summary to share tables, series and model runs with other calls (the
         ``project`` and ``simulate_paths`` of one area, as target status does); ``summary`` is
         then not used and may be None.
+    calibrate : bool
+        Recalibrate the combined forecast with the bundled factors (module docstring).
 
     Returns
     -------
     pandas.DataFrame
-        ``area_code, indicator, year, model, mean, lo80, hi80, lo95, hi95, weight, fit_years,
-        fit_standard, standard_basis, note``; one row per model and year, plus ``combined`` rows
-        when more than one model ran.
+        ``area_code, indicator, year, model, mean, median, lo80, hi80, lo95, hi95, weight,
+        fit_years, fit_standard, standard_basis, note``; one row per model and year, plus
+        ``combined`` rows when more than one model ran. ``median`` is that of the simulated paths
+        (the mean without paths): the point the target verdicts and forecast tables state, and
+        the better centre line for skewed forecasts (a log-scale stock in 2030).
 
     Raises
     ------
@@ -300,18 +316,20 @@ def project(
         )
 
     for model, f in forecasts.items():
-        emit(model, (f.mean, f.lo80, f.hi80, f.lo95, f.hi95), w[model], f.note)
+        median = np.nanmedian(f.paths, axis=0) if f.paths is not None else f.mean
+        emit(model, (f.mean, median, f.lo80, f.hi80, f.lo95, f.hi95), w[model], f.note)
     if len(forecasts) > 1 or skipped:
-        mix = _mixture(forecasts, w, n_paths, model_rng(seed, area_code, indicator, "combined"))
-        mean = sum(w[m] * f.mean for m, f in forecasts.items())
+        mix = _combined(ctx, area_code, indicator, forecasts, w, n_paths, seed, calibrate)
         if mix is not None:
+            mean, median = mix.mean(axis=0), np.median(mix, axis=0)
             lo80, hi80, lo95, hi95 = interval_quantiles(mix)
         else:
+            mean = median = sum(w[m] * f.mean for m, f in forecasts.items())
             lo80 = hi80 = lo95 = hi95 = np.full(len(future), np.nan)
         note = "weighted mean of " + ", ".join(f"{m} {w[m]:.2f}" for m in forecasts)
         if skipped:
             note += "; left out: " + "; ".join(f"{m} ({e})" for m, e in skipped.items())
-        emit("combined", (mean, lo80, hi80, lo95, hi95), 1.0, note)
+        emit("combined", (mean, median, lo80, hi80, lo95, hi95), 1.0, note)
     return pd.DataFrame(rows)
 
 
@@ -328,12 +346,15 @@ def simulate_paths(
     rebase="none",
     n_paths: int = DEFAULT_PATHS,
     context: ProjectionContext | None = None,
+    calibrate: bool = True,
 ) -> Paths:
-    """Simulated paths of the weighted model mixture (the same draws as `project`'s combined rows).
+    """Simulated paths of the combined forecast (the same draws as `project`'s combined rows).
 
     Parameters
     ----------
     summary, area_code, indicator, horizon, models, weights, seed, as_of, rebase, n_paths, context
+        As in `project`.
+    calibrate : bool
         As in `project`.
 
     Returns
@@ -347,7 +368,7 @@ def simulate_paths(
         context,
     )  # fmt: skip
     ind = INDICATORS[indicator]
-    mix = _mixture(forecasts, w, n_paths, model_rng(seed, area_code, indicator, "combined"))
+    mix = _combined(ctx, area_code, indicator, forecasts, w, n_paths, seed, calibrate)
     if mix is None:
         raise InsufficientDataError(f"no model could simulate {indicator} for {area_code}")
     fit_code = str(seg["standard"].iloc[0])

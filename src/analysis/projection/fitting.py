@@ -8,6 +8,21 @@ and forecasts the given years; :mod:`analysis.projection.combine` combines the r
 All randomness goes through ``numpy.random.Generator`` objects seeded from ``seed``, the area,
 the indicator and the model (`model_rng`, from `stable_seed`), so a run is reproducible and does
 not depend on the order of the models or on what else ran before it.
+
+Every model's paths, means and intervals respect the bounds of
+:mod:`analysis.projection.bounds` (stocks >= 0, rates and coverage within [0, 100], a net
+reduction never above the remaining stock).
+
+How each model is set up for the reports' short segments (3 reviews), from the backtests of
+``bench/calibration.md``:
+
+* OLS fits coverage ratios on the logit scale (`logit_scale`), stocks and rates on logs, the
+  rest on the raw scale, and its residual variance is pooled with the peer areas'
+  (`ols_prior`: the districts for a district and for the province; flows in households are
+  pooled relative to each series' mean level);
+* ETS with fixed parameters (fewer than 10 points) is run only when it is the one model asked
+  for: it is left out of combinations (`run_models`, `combinable`; the reasons, with numbers, are
+  in :mod:`analysis.projection.models`).
 """
 
 from __future__ import annotations
@@ -17,15 +32,18 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from analysis.projection.context import ProjectionContext
+from analysis.projection.bounds import apply_bounds, path_bounds
+from analysis.projection.context import PROVINCE, ProjectionContext
 from analysis.projection.flow import fit_flow_model
 from analysis.projection.indicators import get_indicator
 from analysis.projection.models import (
+    ETS_MIN_ESTIMATE,
     MIN_POINTS,
     InsufficientDataError,
     ModelForecast,
     ets_forecast,
     ols_forecast,
+    variance_prior,
 )
 from analysis.projection.series import latest_segment
 
@@ -64,6 +82,99 @@ def model_rng(seed: int, area_code: str, indicator: str, model: str) -> np.rando
     return np.random.default_rng([int(seed), *stable_seed(area_code, indicator, model)])
 
 
+def ols_prior(
+    ctx: ProjectionContext, area_code: str, indicator: str, years
+) -> tuple[float, float] | None:
+    """Prior of the OLS residual variance of one series, from its peer areas (module docstring).
+
+    Parameters
+    ----------
+    ctx : ProjectionContext
+    area_code : str
+        The area fitted; its peers are the areas of its level (the districts for the province).
+    indicator : str
+    years : sequence of int
+        The fitted years: each peer's series is fitted on the same years.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(s0^2, d0)`` on the area's fitted scale (`analysis.projection.models.variance_prior`),
+        or None (fewer than 3 peers with a residual variance, or no peers).
+    """
+    ind = get_indicator(indicator)
+    level = ctx.level_of(area_code)
+    peer_level = "district" if level == PROVINCE else level
+    logit = logit_scale(ind)
+    relative = not ind.log and not logit and ind.unit == "households"
+
+    def compute():
+        try:
+            peers = ctx.peers(peer_level)
+            ctx.fill_tables(peers)
+            series = [ctx.series(code, indicator) for code in peers]
+        except ValueError:
+            return None
+        variances, dfs = [], []
+        for frame in series:
+            frame = frame[frame["year"].isin(list(years))].dropna(subset=["value"])
+            if len(frame) < 3:
+                continue
+            v = frame["value"].to_numpy(dtype=float)
+            if logit:
+                if np.any((v <= 0) | (v >= 100)):
+                    continue
+                v = np.log(v / (100.0 - v))
+            elif ind.log:
+                if np.any(v <= 0):
+                    continue
+                v = np.log(v)
+            elif relative:
+                level_of = float(np.mean(np.abs(v)))
+                if level_of <= 0:
+                    continue
+                v = v / level_of
+            x = frame["year"].to_numpy(dtype=float)
+            slope, icpt = np.polyfit(x - x.mean(), v, 1)
+            resid = v - (icpt + slope * (x - x.mean()))
+            variances.append(float(resid @ resid) / (len(v) - 2))
+            dfs.append(len(v) - 2)
+        return variance_prior(variances, dfs)
+
+    prior = ctx.memo(("ols_prior", peer_level, indicator, tuple(int(y) for y in years)), compute)
+    if prior is None or not relative:
+        return prior
+    own = ctx.series(area_code, indicator)
+    own = own.loc[own["year"].isin(list(years)), "value"].dropna().abs()
+    scale = float(own.mean()) if len(own) else float("nan")
+    return (prior[0] * scale**2, prior[1]) if np.isfinite(scale) and scale > 0 else None
+
+
+def logit_scale(ind) -> bool:
+    """Whether OLS fits an indicator on the logit scale: coverage ratios (module docstring)."""
+    return ind.kind == "coverage"
+
+
+def combinable(forecasts: dict) -> dict:
+    """The forecasts that enter a combination: all but ETS with fixed parameters.
+
+    Parameters
+    ----------
+    forecasts : dict
+        Model -> ModelForecast.
+
+    Returns
+    -------
+    dict
+        The same without an ETS forecast whose parameters were fixed (module docstring).
+    """
+    return {
+        m: f
+        for m, f in forecasts.items()
+        if not (m == "ets" and f.params.get("estimated") is False)
+    }
+
+
 def run_models(
     ctx: ProjectionContext,
     area_code: str,
@@ -74,6 +185,7 @@ def run_models(
     n_paths: int,
     min_points: int = MIN_POINTS,
     strict: bool = True,
+    fixed_ets: bool = False,
 ) -> tuple[dict[str, ModelForecast], dict[str, str], pd.DataFrame]:
     """Run each model on the latest standard segment of one area's series.
 
@@ -96,6 +208,10 @@ def run_models(
         Points a model needs in the segment (3; backtests use 2).
     strict : bool
         Whether a single requested model that fails raises (otherwise it is skipped).
+    fixed_ets : bool
+        Run ETS with fixed parameters (fewer than 10 points) next to other models too; by
+        default it only runs when it is the one model requested (module docstring). Backtests
+        set it to score it.
 
     Returns
     -------
@@ -124,6 +240,12 @@ def run_models(
     out, skipped = {}, {}
     for model in models:
         rng = model_rng(seed, area_code, indicator, model)
+        if model == "ets" and len(models) > 1 and len(seg) < ETS_MIN_ESTIMATE and not fixed_ets:
+            skipped[model] = (
+                f"ETS with fixed parameters ({len(seg)} points < {ETS_MIN_ESTIMATE}) is not "
+                "combined: least accurate model in the backtests"
+            )
+            continue
         try:
             if model == "ols":
                 out[model] = ols_forecast(
@@ -136,6 +258,8 @@ def run_models(
                     n_paths=n_paths,
                     rng=rng,
                     min_points=min_points,
+                    prior=ols_prior(ctx, area_code, indicator, seg["year"].tolist()),
+                    logit=logit_scale(ind),
                 )
             elif model == "ets":
                 out[model] = ets_forecast(
@@ -157,6 +281,12 @@ def run_models(
             if strict and len(models) == 1:
                 raise
             skipped[model] = str(err)
+    bounds = path_bounds(ctx, area_code, indicator)
+    for f in out.values():
+        f.paths = apply_bounds(f.paths, bounds)
+        f.mean, f.lo80, f.hi80, f.lo95, f.hi95 = (
+            apply_bounds(a, bounds) for a in (f.mean, f.lo80, f.hi80, f.lo95, f.hi95)
+        )
     if not out:
         raise InsufficientDataError(
             f"no model could project {indicator} for {area_code}: "
