@@ -100,3 +100,11 @@ def test_ols_on_logits_stays_below_100():
     assert f.params["slope"] == pytest.approx(0.5)
     assert (f.paths < 100).all() and (f.hi95 < 100).all()
     assert "on logits" in f.note
+
+
+def test_ols_on_a_constant_series_projects_it_flat():
+    # a count fixed by an official list (5 especially difficult communes every year): an exact
+    # fit, zero residual variance, so every path stays at 5 (no failed Cholesky)
+    f = models.ols_forecast([2022, 2023, 2024], [5.0, 5.0, 5.0], [2025, 2030], n_paths=200,
+                            rng=np.random.default_rng(1))  # fmt: skip
+    assert np.allclose(f.mean, 5.0) and np.allclose(f.paths, 5.0)

@@ -294,7 +294,10 @@ def ols_forecast(
         lo80, hi80, lo95, hi95 = mean - t80 * se, mean + t80 * se, mean - t95 * se, mean + t95 * se
         if n_paths > 0:
             cov = xtx_inv * s2
-            z = rng.multivariate_normal(np.zeros(2), cov, size=n_paths, method="cholesky")
+            if s2 > 0:
+                z = rng.multivariate_normal(np.zeros(2), cov, size=n_paths, method="cholesky")
+            else:  # an exact fit (e.g. a count fixed by an official list): no parameter spread
+                z = np.zeros((n_paths, 2))
             e = rng.standard_normal((n_paths, len(future))) * np.sqrt(s2)
             scale = np.sqrt(df_t / rng.chisquare(df_t, size=n_paths))[:, None]
             # t draws with few degrees of freedom have heavy tails: exp may overflow to inf,
