@@ -137,9 +137,9 @@ def formatter(kind: str, lang: str):
 
     Parameters
     ----------
-    kind : {"count", "rate", "points", "signed", "ratio", "probability"}
+    kind : {"count", "rate", "points", "signed", "ratio", "index", "probability"}
         Whole households; a percentage; a change in percentage points; a change with its sign;
-        a number with two decimals; a probability (a fraction) as a whole percent ("3%",
+        a number with two decimals; a small index with four decimals; a probability (a fraction) as a whole percent ("3%",
         "<1%", ">99%").
     lang : {"vi", "en"}
 
@@ -163,6 +163,8 @@ def _formatter(kind: str, lang: str):
         return lambda v: format_signed(v, lang)
     if kind == "ratio":
         return lambda v: format_number(v, lang, 2)
+    if kind == "index":  # small indices (M0 = 0.0114): enough digits to tell areas apart
+        return lambda v: format_number(v, lang, 4)
     if kind == "probability":
         from analysis.projection.verdicts import format_probability
 

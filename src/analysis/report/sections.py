@@ -220,7 +220,7 @@ def deprivations(ctx: ReportContext) -> None:
             data.alkire_foster,
             "alkire_foster",
             "caption.alkire_foster",
-            {"H": "rate", "A": "rate", "M0": "ratio"},
+            {"H": "rate", "A": "rate", "M0": "index"},
         )
     paragraphs([narrative.deprivation_paragraph(data.facts, ctx.lang)])
     shown = df.assign(
@@ -566,7 +566,9 @@ def published(ctx: ReportContext) -> None:
     heading(ctx, "section.published")
     df = published_data(ctx)
     shown = df.assign(indicator=[label(f"published.{i}", ctx.lang) for i in df["indicator"]])
-    table(ctx, shown, "published", "section.published", {"published": "ratio", "data": "ratio"})
+    kinds = ["count" if i.endswith("_households") else "ratio" for i in df["indicator"]]
+    table(ctx, shown, "published", "section.published", {},
+          row_kinds=(["published", "data"], kinds))  # fmt: skip
     note(ctx, label("note.published", ctx.lang))
 
 
