@@ -12,7 +12,7 @@ import html
 import pandas as pd
 
 from analysis import charts
-from analysis.core.i18n import label
+from analysis.core.i18n import label, labels
 from analysis.core.numbers import format_number, format_percent, format_points, format_signed
 
 
@@ -111,6 +111,12 @@ def table(
         columns may each have their own kinds.
     headers : dict, optional
         Header texts for columns that are not labels (e.g. district names).
+
+    Notes
+    -----
+    The kinds of number (``formats``, then ``row_kinds``) also go to the Excel workbook with the
+    table (`analysis.report.tables.report_table`), as does the sheet title: the label
+    ``sheet.<name>``, or ``name`` for a table without one (every table of the reports has one).
     """
     from analysis.report.tables import report_table
 
@@ -119,17 +125,20 @@ def table(
     shown = df.reset_index(drop=True).rename(columns=headers)
     fmt = {headers[c]: formatter(kind, ctx.lang) for c, kind in formats.items() if c in headers}
     styler = shown.style.format(fmt, na_rep="–", escape="html")
+    kinds = {headers[c]: kind for c, kind in formats.items() if c in headers}  # for Excel
     groups = [] if row_kinds is None else row_kinds if isinstance(row_kinds, list) else [row_kinds]
-    for columns, kinds in groups:
-        for kind in sorted(set(kinds)):
-            rows = [i for i, k in enumerate(kinds) if k == kind]
+    for columns, kinds_of_rows in groups:
+        kinds |= {headers[c]: list(kinds_of_rows) for c in columns}
+        for kind in sorted(set(kinds_of_rows)):
+            rows = [i for i, k in enumerate(kinds_of_rows) if k == kind]
             subset = pd.IndexSlice[rows, [headers[c] for c in columns]]
             styler = styler.format(formatter(kind, ctx.lang), subset=subset, na_rep="–")
     styler = styler.format_index(escape="html", axis=1).format_index(escape="html", axis=0)
     caption = label(caption_key, ctx.lang)
     if ctx.data.synthetic:  # every table (and Excel sheet) made from synthetic data says so
         caption = f"{caption} — {label('source.synthetic', ctx.lang)}"
-    report_table(styler, name, caption)
+    sheet = label(f"sheet.{name}", ctx.lang) if f"sheet.{name}" in labels() else None
+    report_table(styler, name, caption, kinds=kinds, sheet=sheet)
 
 
 def formatter(kind: str, lang: str):
