@@ -444,7 +444,7 @@ def outlook_table(ctx: ReportContext, outlook: pd.DataFrame) -> None:
     shown = pd.DataFrame(
         {
             "indicator": [label(f"indicator.{i}", ctx.lang) for i in outlook["indicator"]],
-            "year": outlook["year"].astype(int).astype(str).to_numpy(),
+            "year": outlook["year"].astype(int).to_numpy(),
             "basis": [_basis_name(b, ctx.lang) for b in outlook["basis"]],
             "point": outlook["point"].to_numpy(float),
             "lo80": outlook["lo80"].to_numpy(float),

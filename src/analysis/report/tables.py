@@ -27,7 +27,7 @@ TABLE_MIME = "application/vnd.bpwb.table+json"
 #: Kinds of number a table cell may hold: whole households (or communes); a percentage held in
 #: percent (1.04 means 1.04%); a change in percentage points; a change with its sign; a number
 #: with two decimals; a probability held as a fraction (0.03 means 3%).
-KINDS = ("count", "rate", "points", "signed", "ratio", "probability")
+KINDS = ("count", "rate", "points", "signed", "ratio", "index", "probability")
 
 
 # -- report tables (the xlsx convention) ---------------------------------------------------------
