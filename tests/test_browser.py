@@ -2,8 +2,12 @@
 (Playwright + axe-core). See tests/browser/README.md for the setup.
 
 Checked for each page: no console error, no network request, no serious or critical axe-core
-violation (charts have text alternatives, tables have headers...), ``<html lang>`` vi or en.
-Skipped, with the reason, when Chromium, Node.js or tests/browser/node_modules is missing.
+violation (charts have text alternatives, tables have headers...), ``<html lang>`` vi or en, and
+on a phone (390 CSS px wide, scripts off): no horizontal scrolling of the page
+(``document.documentElement.scrollWidth <= 390``), charts as wide as their figure in the ratio
+of their viewBox, no network request. Skipped, with the reason, when Chromium, Node.js or
+tests/browser/node_modules is missing; tests/test_phone_layout.py checks the phone layout
+without a browser (WeasyPrint), as a proxy.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import pytest
 from analysis.build import batch, runner
 
 BROWSER_DIR = Path(__file__).parent / "browser"
+PHONE_WIDTH = 390  # CSS px, the phone viewport of check.mjs
+REPORT_CSS = Path(__file__).parents[1] / "src" / "analysis" / "build" / "templates" / "report.css"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
@@ -64,6 +70,8 @@ def test_checker_finds_problems(tmp_path):
         "<!DOCTYPE html><html><head><title>x</title></head><body>"
         "<img src='https://example.org/x.png'>"
         "<div role='img'><svg width='10' height='10'></svg></div>"
+        "<div style='width: 600px'>wide</div>"
+        "<figure class='chart'><svg width='500' height='100' viewBox='0 0 500 100'></svg></figure>"
         "<script>console.error('boom')</script></body></html>",
         encoding="utf-8",
     )
@@ -74,6 +82,42 @@ def test_checker_finds_problems(tmp_path):
     ids = {v["id"] for v in result["violations"]}
     assert {"image-alt", "html-has-lang"} <= ids, ids
     assert result["lang"] is None
+    phone = result["phone"]
+    assert not phone["ok"]
+    assert phone["scrollWidth"] > PHONE_WIDTH
+    assert any(w.startswith("div ") for w in phone["wide"]), phone["wide"]
+    assert [c["fits"] for c in phone["charts"]] == [False]
+    assert phone["requests"] == ["https://example.org/x.png"]
+
+
+def test_checker_passes_a_phone_friendly_page(tmp_path):
+    """The report style at 390 px: a table wider than the screen scrolls inside its figure, a
+    chart drawn 600 px wide shrinks to the column in the ratio of its viewBox."""
+    cells = "".join(f"<th>Column heading {i}</th>" for i in range(12))
+    numbers = "".join(f"<td>{1000 + i}</td>" for i in range(12))
+    good = tmp_path / "good.html"
+    good.write_text(
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>x</title><style>{REPORT_CSS.read_text(encoding='utf-8')}</style></head><body>"
+        "<main><h1>Tiêu đề</h1>"
+        "<figure class='report-table-figure'><figcaption>Bảng</figcaption>"
+        f"<table><thead><tr>{cells}</tr></thead><tbody><tr>{numbers}</tr></tbody></table></figure>"
+        "<figure class='chart'><div role='img' aria-label='Biểu đồ'>"
+        "<svg width='450pt' height='150pt' viewBox='0 0 450 150' xmlns='http://www.w3.org/2000/svg'>"
+        "<text x='10' y='20' style='font-size: 7px'>2024</text></svg></div></figure>"
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    (result,) = check(good)
+    assert result["ok"], _explain(result)
+    phone = result["phone"]
+    assert phone["scrollWidth"] <= PHONE_WIDTH and phone["wide"] == []
+    (chart,) = phone["charts"]
+    assert chart["width"] < PHONE_WIDTH
+    assert chart["height"] == pytest.approx(chart["width"] / 3, rel=0.01)
+    # 7 units of a 450-unit-wide viewBox drawn chart["width"] px wide
+    assert phone["chartTextPx"] == pytest.approx(7 * chart["width"] / 450, abs=0.01)
 
 
 @pytest.mark.slow
@@ -92,3 +136,4 @@ def test_report_pages_in_chromium(tmp_path, monkeypatch):
     for page, result in zip(pages, results, strict=True):
         assert result["ok"], _explain(result)
         assert result["lang"] == page.parent.name
+        assert result["phone"]["scrollWidth"] <= PHONE_WIDTH, _explain(result)

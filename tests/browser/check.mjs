@@ -3,11 +3,18 @@
 //   * no network request (only the file itself and data: URLs may load; anything else is
 //     aborted and reported);
 //   * accessibility with axe-core: no violation of impact "serious" or "critical";
-//   * <html lang> is "vi" or "en".
+//   * <html lang> is "vi" or "en";
+//   * on a phone (390 x 844 CSS px, mobile viewport, scripts off: the page has none and needs
+//     none): no horizontal scrolling of the page (document.documentElement.scrollWidth <= 390; a
+//     wide table scrolls inside its own box), every chart (inline SVG in figure.chart) as wide as
+//     its figure and drawn in the ratio of its viewBox, and again no network request.
 //
 // Usage: node check.mjs page.html [more.html ...]
 // Prints one JSON object per line per page ({file, ok, consoleErrors, pageErrors, requests,
-// violations, lang}) and exits with status 1 if any page has a problem, 2 on a usage error.
+// violations, minor, lang, phone}) and exits with status 1 if any page has a problem, 2 on a
+// usage error. phone = {width, scrollWidth, wide, charts, chartTextPx, requests}: wide lists
+// the elements that stick out of the screen (outside any scrolling box), chartTextPx the
+// smallest chart text as drawn on the phone, in CSS px (reported, not checked).
 // Chromium: $CHROMIUM, else /usr/bin/chromium (Playwright never downloads a browser here).
 
 import { readFileSync } from "node:fs";
@@ -20,6 +27,7 @@ import { chromium } from "playwright-core";
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const BLOCKING = new Set(["serious", "critical"]);
+const PHONE = { width: 390, height: 844 };
 const ARGS = [
   "--headless",
   "--no-sandbox",
@@ -30,17 +38,9 @@ const ARGS = [
   "--disable-sync",
 ];
 
-async function checkPage(browser, file) {
-  const context = await browser.newContext({ javaScriptEnabled: true, offline: true });
-  const page = await context.newPage();
-  const url = pathToFileURL(resolve(file)).href;
-  const consoleErrors = [];
-  const pageErrors = [];
+// Abort every request but the page itself and data: URLs; the list of what was asked for.
+async function blockRequests(page, url) {
   const requests = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") consoleErrors.push(msg.text());
-  });
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
   await page.route("**/*", (route) => {
     const target = route.request().url();
     if (target === url || target.startsWith("data:")) return route.continue();
@@ -53,6 +53,93 @@ async function checkPage(browser, file) {
       requests.push(target);
     }
   });
+  return requests;
+}
+
+// Runs in the page: what sticks out of a screen `width` px wide, and how the charts are drawn.
+function measureLayout(width) {
+  const root = document.documentElement;
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p && p !== document.body && p !== root; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const name = (el) => {
+    const classes = typeof el.className === "string" ? el.className.trim().split(/\s+/) : [];
+    const id = el.id ? `#${el.id}` : "";
+    return el.tagName.toLowerCase() + id + classes.filter(Boolean).map((c) => `.${c}`).join("");
+  };
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if ((box.right > width + 0.5 || box.left < -0.5) && box.width > 0 && !scrolls(el)) {
+      wide.push(`${name(el)} ${Math.round(box.left)}..${Math.round(box.right)}`);
+    }
+  }
+  let chartTextPx = null;
+  const charts = [...document.querySelectorAll("figure.chart svg")].map((svg) => {
+    const box = svg.getBoundingClientRect();
+    const figure = svg.closest("figure").getBoundingClientRect();
+    const view = svg.viewBox && svg.viewBox.baseVal;
+    const ratio = view && view.width ? view.height / view.width : null;
+    const scale = view && view.width ? box.width / view.width : null;
+    for (const text of svg.querySelectorAll("text")) {
+      const size = parseFloat(getComputedStyle(text).fontSize) * scale;
+      if (scale && (chartTextPx === null || size < chartTextPx)) chartTextPx = size;
+    }
+    const fits =
+      box.width <= figure.width + 0.5 &&
+      box.right <= width + 0.5 &&
+      box.width >= Math.min(figure.width, 720) - 1 && // 48rem: the widest a chart is drawn
+      ratio !== null &&
+      Math.abs(box.height / box.width - ratio) <= 0.01 * ratio;
+    return { width: box.width, height: box.height, figure: figure.width, ratio, fits };
+  });
+  return {
+    width,
+    scrollWidth: root.scrollWidth,
+    wide: wide.slice(0, 20),
+    charts,
+    chartTextPx: chartTextPx === null ? null : Math.round(chartTextPx * 100) / 100,
+  };
+}
+
+// The page on a phone: mobile viewport, scripts off, offline.
+async function checkPhone(browser, file) {
+  const context = await browser.newContext({
+    viewport: PHONE,
+    deviceScaleFactor: 3,
+    isMobile: true,
+    hasTouch: true,
+    javaScriptEnabled: false,
+    offline: true,
+  });
+  const page = await context.newPage();
+  const url = pathToFileURL(resolve(file)).href;
+  const requests = await blockRequests(page, url);
+  await page.goto(url, { waitUntil: "load" });
+  const layout = await page.evaluate(measureLayout, PHONE.width);
+  await context.close();
+  const ok =
+    layout.scrollWidth <= PHONE.width &&
+    layout.wide.length === 0 &&
+    layout.charts.every((c) => c.fits) &&
+    requests.length === 0;
+  return { ...layout, requests, ok };
+}
+
+async function checkPage(browser, file) {
+  const context = await browser.newContext({ javaScriptEnabled: true, offline: true });
+  const page = await context.newPage();
+  const url = pathToFileURL(resolve(file)).href;
+  const consoleErrors = [];
+  const pageErrors = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  const requests = await blockRequests(page, url);
   await page.goto(url, { waitUntil: "load" });
   const lang = await page.evaluate(() => document.documentElement.getAttribute("lang"));
   // axe is injected by the test, after loading: the report itself has no script
@@ -74,13 +161,15 @@ async function checkPage(browser, file) {
     .filter((v) => !BLOCKING.has(v.impact))
     .map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`);
   await context.close();
+  const phone = await checkPhone(browser, file);
   const ok =
     consoleErrors.length === 0 &&
     pageErrors.length === 0 &&
     requests.length === 0 &&
     violations.length === 0 &&
-    (lang === "vi" || lang === "en");
-  return { file, ok, lang, consoleErrors, pageErrors, requests, violations, minor };
+    (lang === "vi" || lang === "en") &&
+    phone.ok;
+  return { file, ok, lang, consoleErrors, pageErrors, requests, violations, minor, phone };
 }
 
 async function main() {
