@@ -10,6 +10,7 @@ import functools
 import io
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,37 @@ import pytest
 from analysis.build import html_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+
+#: What the pages need: inline styles and data: images; nothing else, no <base>, no form.
+POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+class HeadParser(HTMLParser):
+    """The tags of a page in order, and its Content-Security-Policy meta tags with positions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.policies: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "content-security-policy":
+            self.policies.append((len(self.tags), attrs.get("content")))
+        self.tags.append(tag)
+
+
+def page_policy(page: str) -> str:
+    """The one CSP of a page, checked to come first in its head (it covers what follows it)."""
+    parser = HeadParser()
+    parser.feed(page)
+    ((position, policy),) = parser.policies
+    assert parser.tags[: position + 1] == ["html", "head", "meta", "meta"]  # charset, then CSP
+    assert position < parser.tags.index("style") < parser.tags.index("body")
+    return policy
 
 
 @functools.cache
@@ -65,6 +97,7 @@ def test_html_is_self_contained_and_deterministic(executed):
     )
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="vi">' in html
+    assert page_policy(html) == POLICY
     assert "<script" not in html.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"url\(\s*['\"]?https?:", html, re.I)
@@ -108,3 +141,27 @@ def test_png_outputs_become_data_uris_and_scripts_are_removed():
     assert "<script" not in html and "onclick" not in html and "https://t/x.png" not in html
     assert "[logo]" in html and "Figure size" not in html
     assert 'id="mục-một"' in html and 'id="mục-một-2"' in html
+
+
+def test_page_carries_a_policy_that_allows_only_what_it_uses():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        '<style>path {stroke: red}</style><defs><path id="p" d="M0 0L1 1"/></defs>'
+        '<use xlink:href="#p" style="fill: blue"/>'
+        '<image xlink:href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/></svg>'
+    )
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": svg}),
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+    ]
+    nb.cells = [cell]
+    page = html_report.notebook_to_html(nb, "T", "en")
+    assert html_report.CONTENT_SECURITY_POLICY == POLICY
+    assert page_policy(page) == POLICY
+    # every resource of the page is inline or a data: URL (what img-src and style-src allow)
+    assert re.findall(r"""\bsrc\s*=\s*["']([a-z]+):""", page) == ["data"]
+    refs = re.findall(r"""\bhref\s*=\s*["']([^"']*)""", page)
+    assert refs and all(r.startswith(("#", "data:image/")) for r in refs), refs
+    assert "<script" not in page and "@import" not in page and "@font-face" not in page

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from analysis.build import index
+
+#: The report pages' policy: no script, no fetch, no form; inline styles and data: images.
+POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 def _manifest(lang: str) -> dict:
@@ -40,3 +48,30 @@ def test_index_words_come_from_the_catalogue():
         "title", "year", "area", "files", "status", "time", "updated", "ok", "failed",
         "failures", "log", "notebook", "none_failed", "excel",
     }  # fmt: skip
+
+
+class Policies(HTMLParser):
+    """The Content-Security-Policy meta tags of a page and the tags before each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.found: list[tuple[list[str], str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "content-security-policy":
+            self.found.append((list(self.tags), attrs.get("content")))
+        self.tags.append(tag)
+
+
+def test_index_carries_the_reports_content_security_policy():
+    page = index.render_index(_manifest("vi"), order=["b"])
+    parser = Policies()
+    parser.feed(page)
+    ((before, policy),) = parser.found
+    assert policy == POLICY
+    assert before == ["html", "head", "meta"]  # right after the charset, before the style
+    assert "<script" not in page
+    links = page.split('href="')[1:]
+    assert links and all(not a.startswith(("http:", "https:", "//")) for a in links)

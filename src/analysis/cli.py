@@ -9,12 +9,41 @@ template   write a blank Excel summary form
 data       ensure | check the bundled data (generate the synthetic panel, verify checksums)
 backtest   the calibration study: forecast errors, interval coverage, reliability
 bench      run the benchmarks
+
+Exit codes
+----------
+0    done
+1    done, and problems found (``validate``, ``data check``) or some reports failed (``report``)
+2    a usage error (a bad option: argparse's message) or a user error (the project's
+     `WorkbookError`: a bad file, an unknown area, a year not in the data...; a missing or
+     unwritable file): one clear message
+3    an unexpected error, a bug: one line says what failed and where its traceback was written
+130  interrupted (Ctrl+C)
+
+No command prints a traceback unless ``--debug`` is given (before or after the command's name).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import platform
 import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USER_ERROR = 2
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+DEBUG_HELP = "show the traceback of an error (for a bug report)"
+EXIT_CODES_HELP = (
+    "exit codes: 0 done; 1 problems found or reports failed; 2 a bad option, file or value "
+    "(the message says what to fix); 3 an unexpected error (the message says where its "
+    "traceback is; --debug shows it); 130 interrupted"
+)
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
@@ -108,38 +137,97 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+#: What each command runs: ``run(args)`` returns the exit code (None for 0).
+COMMANDS = {
+    "report": _cmd_report,
+    "summary": _cmd_summary,
+    "validate": _cmd_validate,
+    "template": _cmd_template,
+    "data": _cmd_data,
+    "backtest": _cmd_backtest,
+    "bench": _cmd_bench,
+}
+
+
+def _formats(text: str) -> str:
+    """``report --formats``, checked by argparse (a usage error names the allowed formats)."""
+    from analysis.build.batch import check_formats
+
+    return ",".join(_as_usage_error(check_formats, text))
+
+
+def _languages(text: str) -> str:
+    """``report --lang``, checked by argparse (a usage error names the allowed languages)."""
+    from analysis.build.batch import check_languages
+
+    return ",".join(_as_usage_error(check_languages, text))
+
+
+def _at_least(minimum: int):
+    """An argparse type: an integer ``>= minimum`` (else a usage error saying so)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, not {text!r}")
+        return value
+
+    return parse
+
+
+def _as_usage_error(check, text: str):
+    """``check(text)``, its `WorkbookError` turned into argparse's usage error (exit 2)."""
+    from analysis.core.errors import WorkbookError
+
+    try:
+        return check(text)
+    except WorkbookError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis", description=__doc__.split("\n")[0], epilog=EXIT_CODES_HELP
+    )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    # --debug after the command's name too; SUPPRESS keeps a --debug given before it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("summary", help="print the province summary of a review year")
+    p = sub.add_parser(
+        "summary", help="print the province summary of a review year", parents=[common]
+    )
     p.add_argument("--year", type=int, default=None, help="review year (default: latest)")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--data", default=None, help="summary or household file (default: bundled)")
-    p.set_defaults(func=_cmd_summary)
 
-    p = sub.add_parser("validate", help="check data files; exit 1 on any problem")
+    p = sub.add_parser("validate", help="check data files; exit 1 on any problem", parents=[common])
     p.add_argument("files", nargs="+", help="summary or household files (CSV, xlsx, Parquet)")
-    p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("template", help="write a blank Excel summary form")
+    p = sub.add_parser("template", help="write a blank Excel summary form", parents=[common])
     p.add_argument("path")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--level", choices=["district", "commune"], default="district")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("data", help="ensure or check the bundled data")
+    p = sub.add_parser("data", help="ensure or check the bundled data", parents=[common])
     p.add_argument("action", choices=["ensure", "check"])
-    p.set_defaults(func=_cmd_data)
 
     p = sub.add_parser(
-        "backtest", help="forecast errors, interval coverage and reliability (calibration study)"
+        "backtest",
+        help="forecast errors, interval coverage and reliability (calibration study)",
+        parents=[common],
     )
     p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")
     p.add_argument("--seed", type=int, default=47, help="seed of the simulations")
-    p.add_argument("--paths", type=int, default=1000, help="simulated paths per model and fit")
+    p.add_argument(
+        "--paths", type=_at_least(1), default=1000, help="simulated paths per model and fit"
+    )
     p.add_argument(
         "--no-holdout", action="store_true", help="leave out the held-out years 2025-2026"
     )
@@ -149,48 +237,142 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the fitted recalibration factors to projection/calibration.csv",
     )
-    p.set_defaults(func=_cmd_backtest)
 
-    p = sub.add_parser("report", help="build reports (the main job)")
+    p = sub.add_parser("report", help="build reports (the main job)", parents=[common])
     p.add_argument("--year", default="latest", help="review year or 'latest'")
     p.add_argument(
         "--areas", default="all", help="'all', 'province', or names/codes, comma-separated"
     )
-    p.add_argument("--lang", default="vi", help="vi, en, or vi,en")
-    p.add_argument("--formats", default="html,pdf,xlsx")
+    p.add_argument("--lang", default="vi", type=_languages, help="vi, en, or vi,en")
+    p.add_argument(
+        "--formats", default="html,pdf,xlsx", type=_formats, help="html, pdf, xlsx, comma-separated"
+    )
     p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")
-    p.add_argument("--min-households", type=int, default=50)
-    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument(
+        "--min-households",
+        type=_at_least(0),
+        default=50,
+        help="rates on fewer households are not shown (default 50)",
+    )
+    p.add_argument(
+        "--workers", type=_at_least(0), default=None, help="parallel workers (default or 0: cores)"
+    )
     p.add_argument("--engine", choices=["fork", "kernel"], default="fork")
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
     p.add_argument("--geojson", default=None, help="district boundaries for a real choropleth")
-    p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("bench", help="run the benchmarks (writes bench/results.md and .csv)")
+    p = sub.add_parser(
+        "bench", help="run the benchmarks (writes bench/results.md and .csv)", parents=[common]
+    )
     from analysis.benchmarks.bench import add_arguments
 
     add_arguments(p)
-    p.set_defaults(func=_cmd_bench)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code (see the module docstring).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0, 1, 2, 3 or 130; a usage error exits 2 through argparse (`SystemExit`).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # until the arguments are parsed
     try:
-        return int(args.func(args) or 0)
+        args = build_parser().parse_args(argv)
+        debug = bool(args.debug)
+        return int(COMMANDS[args.command](args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a clear one-line message, never a deep traceback
-        from analysis.core.errors import is_user_error
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a clear message, never a traceback unless --debug
+        return report_error(exc, argv, debug=debug)
 
-        if is_user_error(exc):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
+
+def report_error(exc: Exception, argv: Sequence[str], debug: bool = False) -> int:
+    """Tell the user about an error that ended a command, and return the exit code.
+
+    Parameters
+    ----------
+    exc : Exception
+        The error.
+    argv : sequence of str
+        The command's arguments (its name is the first of `COMMANDS` among them).
+    debug : bool
+        Print the traceback instead of the one-line message.
+
+    Returns
+    -------
+    int
+        `EXIT_USER_ERROR` for a user error (`is_user_error`, or a file that cannot be read or
+        written), else `EXIT_UNEXPECTED`, whose traceback is also written to a log file
+        (`write_error_log`) unless ``debug``.
+    """
+    from analysis.core.errors import is_user_error
+
+    user_error = is_user_error(exc) or (isinstance(exc, OSError) and exc.filename is not None)
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+        return EXIT_USER_ERROR if user_error else EXIT_UNEXPECTED
+    if user_error:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    print(error_line(exc, command_of(argv), write_error_log(exc, argv)), file=sys.stderr)
+    return EXIT_UNEXPECTED
+
+
+def command_of(argv: Sequence[str]) -> str:
+    """The command's name in ``argv`` (``"python -m analysis"`` if none is there)."""
+    return next((a for a in argv if a in COMMANDS), "python -m analysis")
+
+
+def error_line(exc: BaseException, command: str, log: Path | None) -> str:
+    """The one line that reports an unexpected error: what failed, and where the traceback is.
+
+    Examples
+    --------
+    >>> error_line(ValueError("boom\nmore"), "report", Path("/tmp/x.log"))
+    "error: 'report' failed unexpectedly (ValueError: boom); traceback in /tmp/x.log"
+    """
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    if len(first) > 200:
+        first = first[:199] + "…"
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    where = f"traceback in {log}" if log else "run it again with --debug to see the traceback"
+    return f"error: {command!r} failed unexpectedly ({what}); {where}"
+
+
+def write_error_log(exc: BaseException, argv: Sequence[str]) -> Path | None:
+    """Write the traceback of ``exc`` with the command line to a new file in the temp folder.
+
+    Returns
+    -------
+    Path or None
+        ``<tmp>/bpwb-<command>-<UTC time>-<random>.log``; None if it could not be written.
+    """
+    command = command_of(argv).replace(" ", "-")
+    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = (
+        f"command: python -m analysis {' '.join(argv)}\n"
+        f"time: {stamp}\npython: {platform.python_version()} ({sys.executable})\n"
+        f"platform: {platform.platform()}\n\n" + "".join(traceback.format_exception(exc))
+    )
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"bpwb-{command}-{stamp}-", suffix=".log")
+        with open(handle, "w", encoding="utf-8") as log:
+            log.write(text)
+    except OSError:
+        return None
+    return Path(name)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 //   * no console error and no uncaught page error;
 //   * no network request (only the file itself and data: URLs may load; anything else is
 //     aborted and reported);
+//   * no Content-Security-Policy violation (the pages declare a CSP in a meta tag: anything
+//     it blocks, an inline script or an image from elsewhere, is counted and listed);
 //   * accessibility with axe-core: no violation of impact "serious" or "critical";
 //   * <html lang> is "vi" or "en";
 //   * on a phone (390 x 844 CSS px, mobile viewport, scripts off: the page has none and needs
@@ -10,8 +12,8 @@
 //     its figure and drawn in the ratio of its viewBox, and again no network request.
 //
 // Usage: node check.mjs page.html [more.html ...]
-// Prints one JSON object per line per page ({file, ok, consoleErrors, pageErrors, requests,
-// violations, minor, lang, phone}) and exits with status 1 if any page has a problem, 2 on a
+// Prints one JSON object per line per page ({file, ok, lang, csp, consoleErrors, pageErrors,
+// requests, cspViolationCount, cspViolations, violations, minor, phone}) and exits with status 1 if any page has a problem, 2 on a
 // usage error. phone = {width, scrollWidth, wide, charts, chartTextPx, requests}: wide lists
 // the elements that stick out of the screen (outside any scrolling box), chartTextPx the
 // smallest chart text as drawn on the phone, in CSS px (reported, not checked).
@@ -139,11 +141,29 @@ async function checkPage(browser, file) {
     if (msg.type() === "error") consoleErrors.push(msg.text());
   });
   page.on("pageerror", (err) => pageErrors.push(String(err)));
+  // before any of the page's own content: record what its CSP blocks (init scripts and
+  // page.evaluate are the browser's, not the page's, so the CSP does not apply to them)
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI || "(inline)"}`);
+    });
+  });
   const requests = await blockRequests(page, url);
   await page.goto(url, { waitUntil: "load" });
   const lang = await page.evaluate(() => document.documentElement.getAttribute("lang"));
-  // axe is injected by the test, after loading: the report itself has no script
-  await page.addScriptTag({ content: AXE_SOURCE });
+  const csp = await page.evaluate(
+    () =>
+      document.querySelector('meta[http-equiv="Content-Security-Policy" i]')?.content ?? null,
+  );
+  // violation events are queued as tasks: let those of the loading run first
+  const cspEvents = await page.evaluate(
+    () => new Promise((done) => setTimeout(() => done(window.__cspViolations || []), 50)),
+  );
+  const cspViolations = [...new Set(cspEvents)];
+  // axe is evaluated by the test, after loading (as @axe-core/playwright does: a <script> tag
+  // would be blocked by the page's CSP); the report itself has no script
+  await page.evaluate(AXE_SOURCE);
   const results = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     return await axe.run(document, { resultTypes: ["violations"] });
@@ -166,10 +186,24 @@ async function checkPage(browser, file) {
     consoleErrors.length === 0 &&
     pageErrors.length === 0 &&
     requests.length === 0 &&
+    cspEvents.length === 0 &&
     violations.length === 0 &&
     (lang === "vi" || lang === "en") &&
     phone.ok;
-  return { file, ok, lang, consoleErrors, pageErrors, requests, violations, minor, phone };
+  return {
+    file,
+    ok,
+    lang,
+    csp,
+    consoleErrors,
+    pageErrors,
+    requests,
+    cspViolationCount: cspEvents.length,
+    cspViolations,
+    violations,
+    minor,
+    phone,
+  };
 }
 
 async function main() {

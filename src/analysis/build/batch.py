@@ -4,6 +4,8 @@
 `make_config` turns the command's options into one `RunConfig` (the review year resolved, the data
 files of the cache key, the reports folder); `jobs_for` lists its reports (`plan_jobs` of
 ``--areas``) with their notebook parameters (year, language, data source...) taken from it.
+`check_formats` and `check_languages` check ``--formats`` and ``--lang`` (the command line's
+parser uses them too, so that a bad value is a usage error naming the allowed ones).
 
 ``--areas all`` is the province overview (slug ``province``) plus one report per district of the
 reference geography (slug = the district's ASCII slug); names and codes in any spelling that
@@ -14,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from analysis.build.config import RunConfig
+from analysis.build.config import FORMATS, RunConfig
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
-from analysis.core.i18n import label
+from analysis.core.i18n import LANGS, label
 from analysis.reference.geography import load_geography
 
 PROVINCE_SLUG = "province"
@@ -141,6 +144,63 @@ def resolve_year(year: str | int, data_source: str = "") -> int:
     return value
 
 
+def check_formats(formats: str) -> tuple[str, ...]:
+    """The report formats of a ``--formats`` value, checked.
+
+    Parameters
+    ----------
+    formats : str
+        Comma-separated formats, e.g. ``"html,pdf"`` (case and spaces do not matter).
+
+    Returns
+    -------
+    tuple of str
+        The formats in the order given, each once.
+
+    Raises
+    ------
+    WorkbookError
+        An unknown format, or none at all; the message names the allowed ones.
+    """
+    allowed = ", ".join(FORMATS)
+    given = [f.strip() for f in str(formats).split(",") if f.strip()]
+    if not given:
+        raise WorkbookError(f"no report format given (--formats takes {allowed}, comma-separated)")
+    bad = [f for f in given if f.lower() not in FORMATS]
+    if bad:
+        names = ", ".join(repr(f) for f in dict.fromkeys(bad))
+        raise WorkbookError(
+            f"unknown format {names} (--formats takes {allowed}, comma-separated: e.g. html,pdf)"
+        )
+    return tuple(dict.fromkeys(f.lower() for f in given))
+
+
+def check_languages(lang: str) -> tuple[str, ...]:
+    """The report languages of a ``--lang`` value, checked.
+
+    Parameters
+    ----------
+    lang : str
+        ``"vi"``, ``"en"`` or ``"vi,en"`` (case and spaces do not matter).
+
+    Returns
+    -------
+    tuple of str
+        The languages in the order given, each once.
+
+    Raises
+    ------
+    WorkbookError
+        An unknown language, or none at all; the message names the allowed ones.
+    """
+    given = [x.strip() for x in str(lang).split(",") if x.strip()]
+    bad = [x for x in given if x.lower() not in LANGS]
+    if bad or not given:
+        what = f"unknown language {bad[0]!r}" if bad else "no report language given"
+        raise WorkbookError(f"{what} (--lang takes vi, en or vi,en)")
+    return tuple(dict.fromkeys(x.lower() for x in given))
+
+
 def _is_synthetic(data_source: str) -> bool:
     """Whether the data are the synthetic kind (the index page then says so)."""
     if data_source:
@@ -209,19 +269,22 @@ def make_config(
     Raises
     ------
     WorkbookError
-        A year not in the data, or a bad language.
+        A year not in the data, an unknown language or format, a negative ``min_households``,
+        a ``geojson`` file that does not exist.
     """
     data_source = data or ""
+    langs = check_languages(lang)
+    chosen = check_formats(formats)
+    if int(min_households) < 0:
+        raise WorkbookError(f"--min-households must be 0 or more, not {min_households}")
+    if geojson and not Path(geojson).is_file():
+        raise WorkbookError(f"--geojson: there is no file {str(geojson)!r}")
     resolved = resolve_year(year, data_source)
-    langs = [x.strip() for x in lang.split(",") if x.strip()]
-    for code in langs:
-        if code not in ("vi", "en"):
-            raise WorkbookError(f"--lang must be vi, en or vi,en; not {code!r}")
     data_files = (paths.default_summary(), paths.default_households()) if not data_source else None
     return RunConfig(
         year=resolved,
-        languages=tuple(langs),
-        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        languages=langs,
+        formats=chosen,
         areas=areas,
         data_source=data_source,
         min_households=int(min_households),

@@ -8,6 +8,13 @@ attachment. The nbconvert template is ``templates/bpwb`` and the style sheet
 ``templates/report.css``. The output is deterministic: the same notebook gives the same bytes
 (SVG ids are renumbered, SVG metadata with its date is dropped, object reprs with memory
 addresses are left out).
+
+Every page (and the index page, `analysis.build.index`) also carries a Content-Security-Policy
+meta tag, `CONTENT_SECURITY_POLICY`, as defence in depth: should anything active slip past the
+sanitiser, a browser still runs no script, loads nothing from the network and submits no form.
+The pages need only inline styles (the style sheet, ``style`` attributes, matplotlib's SVG
+``<style>``) and ``data:`` images (PNG outputs, images inside SVG); inline SVG and its ``#id``
+references are part of the page, not fetched. WeasyPrint ignores the tag (the PDF is unchanged).
 """
 
 from __future__ import annotations
@@ -35,6 +42,13 @@ DISPLAY_PRIORITY = [
 ]
 
 _TOC_PLACEHOLDER = "<!--bpwb:toc-->"
+
+#: The pages' Content-Security-Policy: no script, no network fetch, no form, no ``<base>``;
+#: inline styles and ``data:`` images only (fonts are the reader's: none is embedded).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +128,7 @@ def notebook_to_html(
             "subtitle": subtitle,
             "lang": lang,
             "css": template_text("report.css"),
+            "csp": CONTENT_SECURITY_POLICY,
             "toc_placeholder": _TOC_PLACEHOLDER,
         }
     }

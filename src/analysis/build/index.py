@@ -1,6 +1,7 @@
 """The index page of a reports folder (``index.html``): every report with its links and status,
 failures listed first. Rendered from the folder's manifest with ``templates/batch_index.html.j2``;
-its words come from the i18n catalogue (``index.*`` keys of ``labels.csv``).
+its words come from the i18n catalogue (``index.*`` keys of ``labels.csv``). It carries the
+report pages' Content-Security-Policy (`analysis.build.html_report.CONTENT_SECURITY_POLICY`).
 """
 
 from __future__ import annotations
@@ -56,9 +57,12 @@ def render_index(manifest: dict, order: Sequence[str] = ()) -> str:
     Returns
     -------
     str
-        Self-contained HTML (no scripts, relative links only).
+        Self-contained HTML (no scripts, relative links only, the reports' CSP).
     """
     import jinja2
+
+    # here, not at the top: the runner imports this module, and html_report's imports are heavy
+    from analysis.build.html_report import CONTENT_SECURITY_POLICY
 
     lang = manifest.get("lang", "vi")
     reports = manifest.get("reports", {})
@@ -88,4 +92,5 @@ def render_index(manifest: dict, order: Sequence[str] = ()) -> str:
         failures=[r for r in rows if r["status"] == "failed"],
         batch=manifest.get("last_batch") or {},
         css=(paths.templates_dir() / "report.css").read_text(encoding="utf-8"),
+        csp=CONTENT_SECURITY_POLICY,
     )

@@ -29,7 +29,7 @@ from analysis.core.errors import WorkbookError
 from analysis.core.i18n import label
 from analysis.core.numbers import format_number, format_percent
 from analysis.reference.geography import Geography, load_geography
-from analysis.report import narrative
+from analysis.report import narrative, notebook_errors
 
 PROVINCE = "province"
 SEED = 47  # seed of every simulation in a report (same data and seed, same report)
@@ -245,6 +245,7 @@ def load(
     -------
     ReportContext
     """
+    notebook_errors.register(lang)  # in IPython, a user error below shows as one message
     if lang not in ("vi", "en"):
         raise WorkbookError(f"lang must be 'vi' or 'en', not {lang!r}")
     geo = load_geography()
