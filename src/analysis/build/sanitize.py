@@ -52,8 +52,8 @@ ALLOWED_ATTRIBUTES = frozenset(
     {
         # HTML
         "align", "alt", "border", "class", "colspan", "dir", "headers", "height", "href",
-        "id", "lang", "role", "rowspan", "scope", "span", "src", "start", "style", "title",
-        "type", "valign", "width",
+        "id", "lang", "role", "rowspan", "scope", "span", "src", "start", "style", "tabindex",
+        "title", "type", "valign", "width",
         # SVG: document, geometry, references, presentation
         "xmlns", "xlink", "version", "viewBox", "preserveAspectRatio", "x", "y", "x1", "y1",
         "x2", "y2", "cx", "cy", "r", "rx", "ry", "d", "points", "dx", "dy", "transform",

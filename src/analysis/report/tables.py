@@ -211,7 +211,11 @@ def report_table(
         )
     cap = f"<figcaption>{html_lib.escape(caption)}</figcaption>" if caption else ""
     bundle = {
-        "text/html": f'<figure class="report-table-figure">{cap}{table_html}</figure>',
+        # a table wider than a phone scrolls inside its figure: keyboard-reachable, named region
+        "text/html": (
+            f'<figure class="report-table-figure" role="region" tabindex="0" '
+            f'aria-label="{html_lib.escape(caption or name)}">{cap}{table_html}</figure>'
+        ),
         "text/plain": (caption + "\n" if caption else "") + df.to_string(),
         TABLE_MIME: _table_payload(df, name, caption, index, kinds, sheet),
     }
