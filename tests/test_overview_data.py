@@ -158,14 +158,20 @@ def test_data_note(ctx):
     df = overview_data.data_note_data(ctx)
     assert list(df.columns) == ["item", "value"]
     assert df["item"].tolist() == [
+        "note.area",
+        "note.review_year",
+        "note.language",
         "note.data_file",
         "note.synthetic_label",
         "table.standard",
-        "note.code_version",
-        "note.parameters",
         "note.run_time",
         "note.admin",
+        "note.technical",
     ]
     value = df.set_index("item")["value"]
-    assert value["note.data_file"].startswith("data/synthetic/summary.csv (SHA-256 ")
-    assert "year=2024" in value["note.parameters"] and "lang='en'" in value["note.parameters"]
+    assert value["note.area"] == "Bù Đăng" and value["note.review_year"] == "2024"
+    assert value["note.language"] == "English"
+    assert value["note.data_file"] == "data/synthetic/summary.csv"
+    assert "Decree 07/2021" in value["table.standard"] and "(" not in value["table.standard"]
+    tech = value["note.technical"]
+    assert tech.startswith("SHA-256 ") and "year=2024" in tech and "lang='en'" in tech

@@ -288,8 +288,9 @@ def coverage_data(ctx: ReportContext) -> pd.DataFrame:
 
 
 def data_note_data(ctx: ReportContext) -> pd.DataFrame:
-    """Data file and checksum, standard in force, synthetic or not, code version, parameters,
-    run time.
+    """The report in human terms (area, review year, language, data file, synthetic or not,
+    standard in force, date) and, last, the technical details (checksum, code version,
+    parameters, run time).
 
     Parameters
     ----------
@@ -302,17 +303,27 @@ def data_note_data(ctx: ReportContext) -> pd.DataFrame:
         the report's language where it is words).
     """
     std = standard_for_year(ctx.year)
+    technical = "; ".join(
+        [
+            f"SHA-256 {ctx.data.checksum}…",
+            f"analysis {__version__}",
+            ", ".join(f"{k}={v!r}" for k, v in ctx.params.items()),
+            ctx.started.strftime("%Y-%m-%d %H:%M UTC"),
+        ]
+    )
     items = [
-        ("note.data_file", f"{ctx.data.label} (SHA-256 {ctx.data.checksum}…)"),
+        ("note.area", ctx.area_name),
+        ("note.review_year", str(ctx.year)),
+        ("note.language", label(f"lang.{ctx.lang}", ctx.lang)),
+        ("note.data_file", ctx.data.label),
         (
             "note.synthetic_label",
             label("source.synthetic_long" if ctx.data.synthetic else "note.official", ctx.lang),
         ),
-        ("table.standard", f"{standard_label(std.code, ctx.lang, short=False)} ({std.legal_ref})"),
-        ("note.code_version", f"analysis {__version__}"),
-        ("note.parameters", ", ".join(f"{k}={v!r}" for k, v in ctx.params.items())),
-        ("note.run_time", ctx.started.strftime("%Y-%m-%d %H:%M UTC")),
+        ("table.standard", standard_label(std.code, ctx.lang, short=False)),
+        ("note.run_time", ctx.started.strftime("%Y-%m-%d")),
         ("note.admin", label("report.admin_note", ctx.lang)),
+        ("note.technical", technical),
     ]
     return pd.DataFrame({"item": [k for k, _ in items], "value": [v for _, v in items]})
 
