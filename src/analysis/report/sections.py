@@ -553,7 +553,7 @@ def league_table(ctx: ReportContext) -> None:
             "poor": "count",
             "rate": "rate",
             "change_points": "points",
-            "reduction": "signed",
+            "reduction": "count",  # a fall, in words in the header: no sign
             "em_rate": "rate",
             "near_poor": "count",
         },
