@@ -4,7 +4,14 @@ import unicodedata
 
 import pytest
 
-from analysis.reference.geography import UnknownAreaError, bare_key, fold, load_geography, slugify
+from analysis.reference.geography import (
+    UnknownAreaError,
+    bare_key,
+    fold,
+    load_geography,
+    slugify,
+    unit_prefix,
+)
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +131,93 @@ def test_unit_type_over_time(geo):
     assert geo.unit_type("697", 2021) == "district"
     assert geo.unit_type("697", 2022) == "town"
     assert geo.unit_type("689", 2024) == "city"
+
+
+# -- the two unit systems: former units to 2024, new communes of 1 July 2025 -------------------
+def test_new_communes(geo):
+    new = geo.new_communes
+    assert len(new) == 40
+    assert set(new["commune_code"]) == set(geo.crosswalk["new_commune_code"])
+    # every new commune code is also the code of a former commune it absorbed (issue 11)
+    assert geo.new_commune_codes() <= set(geo.communes["commune_code"])
+    assert set(new["province_code"]) == {"75"}
+    assert set(new["unit_type"]) == {"ward", "commune"}
+    assert new["slug"].is_unique
+
+
+def test_communes_spanning_two_former_districts(geo):
+    spans = geo.new_commune_districts().groupby("new_commune_code")["district_code"].unique()
+    split = {c: sorted(d) for c, d in spans.items() if len(d) > 1}
+    assert split == {
+        "25220": ["688", "698"],
+        "25318": ["692", "693"],
+        "25326": ["690", "694"],
+        "25351": ["694", "697"],
+    }
+
+
+def test_unit_system_of_each_review_year(geo):
+    assert geo.former_system == "former-communes"
+    assert geo.new_system == "communes-2025"
+    assert {geo.unit_system_for_year(y) for y in range(2016, 2025)} == {"former-communes"}
+    assert geo.unit_system_for_year(2025) == "communes-2025"
+    assert geo.unit_system_for_year(2030) == "communes-2025"
+    assert geo.unit_system_years("former-communes") == "up to 2024"
+
+
+@pytest.mark.parametrize(
+    ("text", "system"),
+    [
+        ("communes-2025", "communes-2025"),
+        ("XÃ MỚI", "communes-2025"),
+        ("former", "former-communes"),
+    ],
+)
+def test_resolve_unit_system(geo, text, system):
+    assert geo.resolve_unit_system(text) == system
+
+
+def test_unknown_unit_system(geo):
+    with pytest.raises(UnknownAreaError, match="write 'former-communes' or 'communes-2025'"):
+        geo.resolve_unit_system("huyện")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Phường Bình Phước", "25195"),
+        ("P. Bình Phước", "25195"),
+        ("P.Bình Phước", "25195"),
+        ("Binh Phuoc", "25195"),
+        ("binh-phuoc", "25195"),
+        ("xã Tân Hưng", "25345"),
+        ("X. Tân Hưng", "25345"),
+        ("Bù Gia Mập", "25222"),
+        (unicodedata.normalize("NFD", "Xã Lộc Thạnh"), "25280"),
+        ("Xã Lộc Thành", "25294"),
+        ("25195", "25195"),
+    ],
+)
+def test_resolve_new_commune_spellings(geo, text, code):
+    assert geo.resolve_new_commune(text) == code
+
+
+def test_new_commune_names_differing_by_diacritics_only(geo):
+    with pytest.raises(UnknownAreaError, match="ambiguous.*diacritics"):
+        geo.resolve_new_commune("Loc Thanh")
+    with pytest.raises(UnknownAreaError, match="unknown new commune 'Phường Tân Đồng'"):
+        geo.resolve_new_commune("Phường Tân Đồng")
+
+
+def test_area_name_in_either_system(geo):
+    assert geo.area_name("25217") == "Long Thủy"
+    assert geo.area_name("25217", unit_system="communes-2025") == "Phước Long"
+    assert geo.area_name("25217", bare=False, unit_system="former-communes") == "Phường Long Thủy"
+    assert geo.new_commune_of()["25216"] == "25217"
+
+
+def test_unit_prefix():
+    assert unit_prefix("P. Bình Phước") == "p."
+    assert unit_prefix("Tỉnh Bình Phước") == "tinh"
+    assert unit_prefix("Thị xã Phước Long") == "thi xa"
+    assert unit_prefix("Bình Phước") is None

@@ -6,9 +6,12 @@ Modules, from the bottom up (each imports only those above it in this list):
 `headers` (header tables of data/schema, header matching, the header row), `problems`
 (`Problem`, `IntakeError`, message parts), `cells` (cleaning and parsing cells), `formats`
 (CSV, Excel and Parquet files as rows of cells), `readers` (the table in a file: `read_table`,
-header mapping), `rules` and `validate` (the validation rules and pandera schemas), `summary`
-(`read_summary`), `households` (`read_households`), `load` (`read_any`, the validate command);
-`template` (the blank Excel form) needs only `headers`.
+header mapping), `systems` (unit systems: which units a row's codes and names are, former
+communes to the review of 2024 or new communes of 1 July 2025 from 2025), `rules` and
+`validate` (the validation rules and pandera schemas), `allocate` (`to_former_districts`: rows
+by new commune as former-district rows), `summary` (`read_summary`), `households`
+(`read_households`), `load` (`read_any`, the validate command); `template` (the blank Excel
+form) needs only `headers`.
 
 May import: `analysis.core`, `analysis.reference`.
 """

@@ -48,6 +48,16 @@ DISTRICT_HEADERS = (
     "District",
     "district_code",
 )
+#: Headers of a unit-system column, in both tables: which units the rows' areas are (the
+#: former districts and communes, or the new communes of 1 July 2025); see
+#: :mod:`analysis.intake.systems`.
+UNIT_SYSTEM_HEADERS = (
+    "unit_system",
+    "Unit system",
+    "Hệ đơn vị",
+    "Hệ đơn vị hành chính",
+    "Hệ thống đơn vị hành chính",
+)
 #: Headers of row-number columns, ignored without a note.
 ROW_NUMBER_HEADERS = ("STT", "TT", "Số TT", "Số thứ tự", "No", "No.", "#")
 #: How many rows from the top of a file are searched for the header row.
@@ -150,8 +160,9 @@ def header_lookup(table: str) -> dict[str, str]:
     -------
     dict of str to str
         Keyed by :func:`header_key`. Besides schema columns, the value may be ``"__name__"``
-        (an area-name column, summary), ``"__district__"`` (a district column, household) or
-        ``"__rownum__"`` (a row-number column). Built once per table; do not modify it.
+        (an area-name column, summary), ``"__district__"`` (a district column, household),
+        ``"__unit_system__"`` (a unit-system column, both) or ``"__rownum__"`` (a row-number
+        column). Built once per table; do not modify it.
     """
     if table not in _LOOKUPS:
         lookup: dict[str, str] = {}
@@ -168,6 +179,8 @@ def header_lookup(table: str) -> dict[str, str]:
             lookup.setdefault(
                 header_key(text), "__name__" if table == "summary" else "__district__"
             )
+        for text in UNIT_SYSTEM_HEADERS:
+            lookup.setdefault(header_key(text), "__unit_system__")
         for text in ROW_NUMBER_HEADERS:
             lookup.setdefault(header_key(text), "__rownum__")
         _LOOKUPS[table] = lookup

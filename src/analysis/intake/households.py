@@ -8,8 +8,10 @@ district column tells apart communes of the same name), then validates
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from analysis.intake import systems as unit_systems
 from analysis.intake.cells import (
     code_text,
     convert_cells,
@@ -47,8 +49,9 @@ def read_households(
         The columns the file has, in schema order: ``household_id``, ``commune_code``, ``zone``,
         ``recorded_class`` text; ``year`` and ``members`` int64; ``income_pc``, ``score_a``
         float64; ``health_insured``, ``training_*`` Int64; ``ethnic_minority``, ``d_*``,
-        ``credit_*``, ``synthetic`` boolean. Indicator columns the file does not have are not
-        added (an absent indicator is unknown, not 'not deprived').
+        ``credit_*``, ``synthetic`` boolean; then ``unit_system`` (text) when the file has such a
+        column or holds records by new commune. Indicator columns the file does not have are
+        not added (an absent indicator is unknown, not 'not deprived').
 
     Raises
     ------
@@ -60,6 +63,11 @@ def read_households(
     The commune column may hold a code or a name; a district column, if present, picks among
     communes of the same name. ``recorded_class`` accepts nghèo / cận nghèo / không nghèo
     (or poor / near_poor / not_poor).
+
+    Communes are read in their record's unit system (:mod:`analysis.intake.systems`): the
+    former communes up to the review of 2024, the new communes of 1 July 2025 from the review
+    of 2025 (the district column is then not needed), unless a ``unit_system`` column says
+    otherwise.
     """
     geo = geography or load_geography()
     raw = read_raw(path, sheet, set(header_lookup("household")), require_known=True)
@@ -71,17 +79,40 @@ def read_households(
     bad: set[tuple[int, str]] = set()
     problems += formula_cells(raw, cols, bad)
     out = _parse_columns(frame, rows, source, cols, kinds, bad, problems)
+    system_cells = None
+    if "__unit_system__" in aux:
+        system_cells = convert_cells(
+            frame[aux["__unit_system__"]],
+            geo.resolve_unit_system,
+            rows,
+            source,
+            unit_systems.UNIT_SYSTEM,
+            bad,
+            problems,
+        )
+    years = list(out["year"]) if "year" in out else [None] * len(rows)
+    systems, reasons = unit_systems.row_systems(years, system_cells, geo)
+    mixed = unit_systems.mixed_year_problems(years, systems, rows, source, geo)
+    bad.update((p.row, p.column) for p in mixed)
+    problems += mixed
     if "commune_code" in cols:
         district = aux.get("__district__")
         out["commune_code"] = _resolve_communes(
             frame[cols["commune_code"]],
             None if district is None else frame[district],
-            rows,
-            source,
+            (rows, source),
+            (systems, reasons),
             geo,
             bad,
             problems,
         )
+        if district is not None and geo.new_system in systems:
+            raw.notes.append(
+                "the district column is not used for records by new commune (districts ended "
+                "on 30 June 2025)"
+            )
+    if system_cells is not None or geo.new_system in systems:
+        out[unit_systems.UNIT_SYSTEM] = pd.Series(systems, dtype="str")
     if not rows and not problems:
         raise IntakeError(
             f"no data rows below the header (row {raw.header_row}); fill in the households",
@@ -146,31 +177,49 @@ def _parse_columns(
 def _resolve_communes(
     communes_cells: pd.Series,
     district_cells: pd.Series | None,
-    rows: list[int],
-    source: str,
+    where: tuple[list[int], str],
+    row_systems: tuple[list[str], list[str]],
     geo: Geography,
     bad: set[tuple[int, str]],
     problems: list[Problem],
 ) -> list[str | None]:
-    """Commune codes from codes or names; a district column tells apart repeated names."""
+    """Commune codes from codes or names; a district column tells apart repeated names.
+
+    ``where`` holds the file row of each record and the file name; ``row_systems`` each
+    record's unit system and why (:func:`analysis.intake.systems.row_systems`).
+    """
+    rows, source = where
     no_problems: list[Problem] = []
     communes = convert_cells(
         communes_cells, code_text, rows, source, "commune_code", bad, no_problems
     )
     if district_cells is None:
-        keys = communes
+        districts = [None] * len(communes)
     else:
         districts = convert_cells(
             district_cells, code_text, rows, source, "district", bad, no_problems
         )
+    # one key per distinct commune, district and unit system (with its reason): each is
+    # resolved once; the system is left out of the key when every record has the same one
+    systems, reasons = row_systems
+    numbers = pd.factorize(np.asarray(reasons, dtype=object))[0]
+    first = np.unique(numbers, return_index=True)[1]
+    contexts = [(systems[i], reasons[i]) for i in first]
+    if district_cells is None and len(contexts) <= 1:
+        keys = communes
+    else:
+        tags = numbers.astype(str) if len(contexts) > 1 else [""] * len(communes)
         keys = [
-            c if c is None or d is None else f"{c}\x00{d}"
-            for c, d in zip(communes, districts, strict=True)
+            None if c is None else f"{c}\x00{d or ''}\x00{t}"
+            for c, d, t in zip(communes, districts, tags, strict=True)
         ]
+    resolver = unit_systems.commune_resolver(geo)
 
     def resolve(key: str) -> str:
-        commune, _, district = key.partition("\x00")
-        return geo.resolve_commune(commune, district=district or None)
+        commune, _, rest = key.partition("\x00")
+        district, _, tag = rest.partition("\x00")
+        system, why = contexts[int(tag)] if tag else contexts[0]
+        return resolver(commune, district or None, system, why)
 
     return convert_cells(
         pd.Series(keys, dtype=object), resolve, rows, source, "commune_code", bad, problems
@@ -196,6 +245,8 @@ def _household_frame(
             data[col] = pd.array(values, dtype="boolean")
         else:
             data[col] = pd.Series(values, dtype="str")
+    if unit_systems.UNIT_SYSTEM in out:
+        data[unit_systems.UNIT_SYSTEM] = out[unit_systems.UNIT_SYSTEM].reset_index(drop=True)
     return pd.DataFrame(data, index=range(n))
 
 

@@ -421,3 +421,77 @@ def household_rules() -> list[Rule]:
         _le_rule("coverage:training", "training_received", "training_need", train_msg),
         Rule("coverage:credit", "credit_received", credit_passes, credit_msg),
     ]
+
+
+# -- unit systems ------------------------------------------------------------------------------
+def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
+    """The rules of a table's ``unit_system`` column (they pass when there is no such column).
+
+    Parameters
+    ----------
+    geography : Geography
+    code_column : {"area_code", "commune_code"}
+        The column of the area codes.
+
+    Returns
+    -------
+    list of Rule
+        The value is a known unit system; a row kept in the new communes has a new commune's
+        code; the rows of one review year are kept in one unit system.
+    """
+    names = set(geography.unit_systems["unit_system"])
+    new_codes = geography.new_commune_codes()
+    column = "unit_system"
+    known_text = " or ".join(f"'{n}'" for n in sorted(names))
+
+    def system(f):
+        if column not in f:
+            return pd.Series(np.nan, index=f.index, dtype=object)
+        return f[column].astype(object).where(f[column].notna(), np.nan)
+
+    def known_passes(f):
+        s = system(f)
+        return s.isna() | s.isin(names)
+
+    def known_msg(row):
+        return f"{row.get(column)!r} is not a unit system; write {known_text}"
+
+    def code_passes(f):
+        if code_column not in f:
+            return pd.Series(True, index=f.index)
+        new = system(f) == geography.new_system
+        return ~(new & ~f[code_column].astype(object).isin(new_codes))
+
+    def code_msg(row):
+        return (
+            f"code {row.get(code_column)} is not one of the new communes of 1 July 2025, but the "
+            f"row is kept in '{geography.new_system}' (its unit_system cell); write the new "
+            "commune's code, or correct the unit_system cell"
+        )
+
+    def year_passes(f):
+        s = system(f)
+        if "year" not in f or s.isna().all():
+            return pd.Series(True, index=f.index)
+        years = _num(f, "year")
+        main = (
+            pd.DataFrame({"year": years, "system": s})
+            .dropna()
+            .groupby("year")["system"]
+            .agg(lambda v: v.mode().iloc[0] if v.nunique() > 1 else v.iloc[0])
+        )
+        expected = years.map(main)
+        return s.isna() | expected.isna() | (s == expected)
+
+    def year_msg(row):
+        return (
+            f"the rows of {number_text(_val(row, 'year'))} are kept in more than one unit "
+            f"system and this row ({row.get(column)}) is not in the one most of them use; one "
+            "review year is kept in one unit system: correct the unit_system cell"
+        )
+
+    return [
+        Rule("unit_system_known", column, known_passes, known_msg),
+        Rule(f"unit_system_code:{code_column}", code_column, code_passes, code_msg),
+        Rule("unit_system_year", column, year_passes, year_msg),
+    ]

@@ -14,9 +14,11 @@ import re
 
 import pandas as pd
 
+from analysis.intake import systems as unit_systems
 from analysis.intake.cells import (
     area_fix,
     area_resolver,
+    clean_cell,
     code_text,
     convert_cells,
     count_parser,
@@ -31,13 +33,7 @@ from analysis.intake.problems import IntakeError, Problem, raise_problems, row_r
 from analysis.intake.readers import RawTable, formula_cells, map_headers, read_raw
 from analysis.intake.validate import REQUIRED_SUMMARY, validate_summary
 from analysis.reference import schema
-from analysis.reference.geography import (
-    Geography,
-    UnknownAreaError,
-    bare_key,
-    fold,
-    load_geography,
-)
+from analysis.reference.geography import Geography, UnknownAreaError, load_geography
 
 
 def read_summary(
@@ -61,7 +57,9 @@ def read_summary(
     pandas.DataFrame
         Every column of :func:`analysis.reference.schema.summary_columns`, in order: ``year``
         int64; ``area_code``, ``area_level``, ``zone`` text; counts ``Int64`` (missing =
-        <NA>); ``especially_difficult`` boolean; ``synthetic`` bool. ``attrs["notes"]`` lists
+        <NA>); ``especially_difficult`` boolean; ``synthetic`` bool; then ``unit_system``
+        (text) when the file has such a column or holds rows by new commune (see
+        :mod:`analysis.intake.systems`). ``attrs["notes"]`` lists
         what was skipped or inferred (total rows, unfilled template rows, ignored columns);
         ``attrs["row_numbers"]`` the file row of each row; ``attrs["source"]`` the file name.
 
@@ -78,6 +76,13 @@ def read_summary(
     'Cộng' or 'Total', or is the province itself, is a total row and is dropped. Rows whose
     figures are all empty (an unfilled template row) are skipped. Without a year column, a
     single year in the title rows (``... NĂM 2023``) is used.
+
+    Areas are read in their row's unit system: the former districts and communes up to the
+    review of 2024, the new communes of 1 July 2025 from the review of 2025, unless a
+    ``unit_system`` column says otherwise. A unit of the other system (a former commune in 2025
+    data), or rows of one year in two systems, are refused. Rows by new commune come back with
+    their new commune code; :func:`analysis.intake.allocate.to_former_districts` gives their
+    former-district figures.
     """
     geo = geography or load_geography()
     raw = read_raw(path, sheet, set(header_lookup("summary")), require_known=True)
@@ -90,19 +95,38 @@ def read_summary(
     problems += formula_cells(raw, cols, bad)
     out = _parse_columns(frame, rows, source, cols, year_from_title, bad, problems)
     levels = out.get("area_level", [None] * len(frame))
+    system_cells = None
+    if "__unit_system__" in aux:
+        system_cells = convert_cells(
+            frame[aux["__unit_system__"]],
+            geo.resolve_unit_system,
+            rows,
+            source,
+            unit_systems.UNIT_SYSTEM,
+            bad,
+            problems,
+        )
+    years = out.get("year", [None] * len(frame))
+    systems, reasons = unit_systems.row_systems(years, system_cells, geo)
+    mixed = unit_systems.mixed_year_problems(years, systems, rows, source, geo)
+    bad.update((p.row, p.column) for p in mixed)
+    problems += mixed
     if "area_code" in cols or "__name__" in aux:
         out["area_code"] = _resolve_areas(
             frame,
             rows,
             source,
-            cols.get("area_code"),
-            aux.get("__name__"),
+            (cols.get("area_code"), aux.get("__name__")),
             levels,
+            (systems, reasons),
             geo,
             bad,
             problems,
         )
-    _infer_level_and_zone(out, levels, "zone" in cols, raw.notes, geo)
+        raw.notes.extend(unit_systems.shared_code_notes(years, out["area_code"], systems, geo))
+    _infer_level_and_zone(out, levels, "zone" in cols, raw.notes, geo, systems)
+    if system_cells is not None or geo.new_system in systems:
+        out[unit_systems.UNIT_SYSTEM] = systems
     out, rows = _skip_unfilled(out, rows, len(frame), bad, raw.notes)
     if not rows and not problems:
         raise IntakeError(
@@ -136,11 +160,7 @@ def _drop_total_rows(
     frame, rows = raw.frame, list(raw.row_numbers)
     area_pos = [cols["area_code"]] if "area_code" in cols else []
     area_pos += [aux["__name__"]] if "__name__" in aux else []
-    province_keys = {
-        fold(geo.province["province_name"]),
-        bare_key(geo.province["province_name"]),
-        str(geo.province["province_code"]),
-    }
+    systems = _row_systems_before_parsing(raw, cols, aux, geo)
     keep = []
     for i in range(len(frame)):
         cells = frame.iloc[i].tolist()
@@ -148,8 +168,7 @@ def _drop_total_rows(
         first_text = [c for c in cells if isinstance(c, str)][:1]
         total = is_total_row(area_cells or first_text) or is_total_row(first_text[:1])
         province = any(
-            fold(code_text(c)) in province_keys or bare_key(code_text(c)) in province_keys
-            for c in area_cells
+            unit_systems.is_province_cell(code_text(c), geo, systems[i]) for c in area_cells
         )
         if total or province:
             raw.notes.append(
@@ -161,13 +180,49 @@ def _drop_total_rows(
     return frame.iloc[keep].reset_index(drop=True), [rows[i] for i in keep]
 
 
+def _row_systems_before_parsing(
+    raw: RawTable, cols: dict[str, int], aux: dict[str, int], geo: Geography
+) -> list[str]:
+    """Each row's unit system from its cells as written (problems are found later).
+
+    A total row is told from an area row by it: "Bình Phước" is the province in a row by
+    former units, the ward Phường Bình Phước in a row by new commune.
+    """
+    title_year = None if "year" in cols else _title_year(raw)
+    out = []
+    for i in range(len(raw.frame)):
+        system = None
+        if "__unit_system__" in aux:
+            cell = clean_cell(raw.frame.iat[i, aux["__unit_system__"]])
+            try:
+                system = None if cell is None else geo.resolve_unit_system(str(cell))
+            except UnknownAreaError:
+                system = None
+        if system is None:
+            year = title_year
+            if "year" in cols:
+                cell = clean_cell(raw.frame.iat[i, cols["year"]])
+                try:
+                    year = None if cell is None else parse_year(cell)
+                except ValueError:
+                    year = None
+            system = geo.former_system if year is None else geo.unit_system_for_year(year)
+        out.append(system)
+    return out
+
+
+def _title_year(raw: RawTable) -> int | None:
+    """The one year in the title rows (``... NĂM 2023``); None if none or several."""
+    years = sorted({int(y) for line in raw.title for y in re.findall(r"\b(?:19|20)\d\d\b", line)})
+    return years[0] if len(years) == 1 else None
+
+
 def _year_from_title(raw: RawTable) -> int | None:
     """The one year in the title rows (``... NĂM 2023``), noted; None if none or several."""
-    years = sorted({int(y) for line in raw.title for y in re.findall(r"\b(?:19|20)\d\d\b", line)})
-    if len(years) != 1:
-        return None
-    raw.notes.append(f"no year column: the review year {years[0]} is read from the title")
-    return years[0]
+    year = _title_year(raw)
+    if year is not None:
+        raw.notes.append(f"no year column: the review year {year} is read from the title")
+    return year
 
 
 def _parse_columns(
@@ -206,21 +261,24 @@ def _resolve_areas(
     frame: pd.DataFrame,
     rows: list[int],
     source: str,
-    code_col: int | None,
-    name_col: int | None,
+    positions: tuple[int | None, int | None],
     levels: list,
+    row_systems: tuple[list[str], list[str]],
     geo: Geography,
     bad: set[tuple[int, str]],
     problems: list[Problem],
 ) -> list[str | None]:
     """The area code of each row: from the code column, else the name column.
 
-    When both columns are filled, the name must name the same area as the code.
+    ``positions`` are those of the code and the name column; ``row_systems`` each row's unit
+    system and why (:func:`analysis.intake.systems.row_systems`). When both columns are filled,
+    the name must name the same area as the code, in the row's unit system.
     """
-    resolve = area_resolver(geo)
+    code_col, name_col = positions
+    resolve = unit_systems.area_resolver(geo, area_resolver(geo))
     codes: list[str | None] = []
     for i in range(len(frame)):
-        level = levels[i]
+        level, system, why = levels[i], row_systems[0][i], row_systems[1][i]
         code_cell = frame.iat[i, code_col] if code_col is not None else None
         name_cell = frame.iat[i, name_col] if name_col is not None else None
         text = code_text(code_cell) if code_cell is not None else None
@@ -231,7 +289,7 @@ def _resolve_areas(
             codes.append(None)
             continue
         try:
-            code = resolve(text, level)
+            code = resolve(text, level, system, why)
         except UnknownAreaError as err:
             codes.append(None)
             bad.add((rows[i], "area_code"))
@@ -239,43 +297,74 @@ def _resolve_areas(
             continue
         codes.append(code)
         if not from_name and name_cell is not None:
-            try:
-                named = resolve(code_text(name_cell), level)
-            except UnknownAreaError:
-                named = None
-            if named is not None and named != code:
+            message = _name_check(resolve, geo, code, code_text(name_cell), (level, system, why))
+            if message is not None:
                 bad.add((rows[i], "area_code"))
-                problems.append(
-                    Problem(
-                        source,
-                        rows[i],
-                        "area_code",
-                        f"code {code} is {geo.area_name(code)} but the name column says "
-                        f"{name_cell!r} ({named}); correct the code or the name",
-                    )
-                )
+                problems.append(Problem(source, rows[i], "area_code", message))
     return codes
 
 
+def _name_check(
+    resolve: unit_systems.Resolver, geo: Geography, code: str, name: str, row: tuple
+) -> str | None:
+    """What is wrong when the name column names another area than the code, else None.
+
+    ``row`` is the row's level, unit system and why that system.
+    """
+    level, system, why = row
+    try:
+        named = resolve(name, level, system, why)
+    except UnknownAreaError as err:
+        if "ambiguous" in str(err):  # a name of several units of the row's system
+            return None
+        return unit_systems.name_conflict(geo, code, name, system, why)
+    if named == code:
+        return None
+    return (
+        f"code {code} is {geo.area_name(code, unit_system=system)} but the name column says "
+        f"{name!r} ({named}); correct the code or the name"
+    )
+
+
 def _infer_level_and_zone(
-    out: dict[str, list], levels: list, has_zone: bool, notes: list[str], geo: Geography
+    out: dict[str, list],
+    levels: list,
+    has_zone: bool,
+    notes: list[str],
+    geo: Geography,
+    systems: list[str],
 ) -> None:
     """Fill an empty level from the code, and the zone from the commune when there is none."""
     districts = set(geo.district_codes())
+    new = [s == geo.new_system for s in systems]
     if "area_code" in out:
         inferred = [
             lv
             if lv is not None
-            else (None if c is None else ("district" if c in districts else "commune"))
-            for lv, c in zip(levels, out["area_code"], strict=True)
+            else (
+                None if c is None else ("district" if c in districts and not is_new else "commune")
+            )
+            for lv, c, is_new in zip(levels, out["area_code"], new, strict=True)
         ]
         out["area_level"] = inferred
     # a commune's zone follows from its type when the file has no zone column
     if not has_zone and "area_code" in out:
         zone_of = geo.communes.set_index("commune_code")["zone"]
-        out["zone"] = [zone_of.get(c) if c is not None else None for c in out["area_code"]]
-        if any(z is not None for z in out["zone"]):
+        new_zone = geo.new_communes.set_index("commune_code")["commune_type"].map(
+            lambda t: "urban" if t == "Phường" else "rural"
+        )
+        out["zone"] = [
+            None if c is None else (new_zone.get(c) if is_new else zone_of.get(c))
+            for c, is_new in zip(out["area_code"], new, strict=True)
+        ]
+        if any(z is not None for z, is_new in zip(out["zone"], new, strict=True) if not is_new):
             notes.append("no zone column: each commune's zone is taken from its type (xã = rural)")
+        if any(z is not None for z, is_new in zip(out["zone"], new, strict=True) if is_new):
+            notes.append(
+                "no zone column: each new commune's zone is taken from its type (phường = urban, "
+                "xã = rural); if the review keeps households in the zone of their former "
+                "commune, add a zone column"
+            )
 
 
 def _skip_unfilled(
@@ -315,6 +404,8 @@ def _summary_frame(out: dict[str, list], n: int) -> pd.DataFrame:
             data[col] = pd.array(values, dtype="boolean")
         else:
             data[col] = pd.Series(values, dtype="str") if values else pd.Series([], dtype="str")
+    if unit_systems.UNIT_SYSTEM in out:
+        data[unit_systems.UNIT_SYSTEM] = pd.Series(out[unit_systems.UNIT_SYSTEM], dtype="str")
     return pd.DataFrame(data, index=range(n))
 
 
@@ -329,4 +420,7 @@ def _summary_final(table: pd.DataFrame) -> pd.DataFrame:
     table["especially_difficult"] = flag.mask(commune & flag.isna(), False)
     for col in ("area_code", "area_level", "zone"):
         table[col] = table[col].astype("str")
-    return table[schema.summary_columns()]
+    extra = [unit_systems.UNIT_SYSTEM] if unit_systems.UNIT_SYSTEM in table else []
+    if extra:
+        table[unit_systems.UNIT_SYSTEM] = table[unit_systems.UNIT_SYSTEM].astype("str")
+    return table[schema.summary_columns() + extra]

@@ -23,6 +23,7 @@ from analysis.intake.rules import (
     level_rules,
     standard_indicators,
     summary_rules,
+    unit_system_rules,
 )
 from analysis.reference import schema
 from analysis.reference.geography import Geography, load_geography
@@ -96,7 +97,7 @@ def summary_schema(geography: Geography | None = None) -> pa.DataFrameSchema:
         columns[col] = pa.Column("Int64", nullable=True, required=False)
     columns["especially_difficult"] = pa.Column("boolean", nullable=True, required=False)
     columns["synthetic"] = pa.Column("boolean", nullable=True, required=False)
-    rules = summary_rules() + level_rules(geo)
+    rules = summary_rules() + level_rules(geo) + unit_system_rules(geo, "area_code")
     return pa.DataFrameSchema(
         columns,
         checks=[r.check() for r in rules],
@@ -156,7 +157,7 @@ def household_schema(geography: Geography | None = None) -> pa.DataFrameSchema:
         columns[col] = pa.Column("boolean", nullable=True, required=False)
     return pa.DataFrameSchema(
         columns,
-        checks=[r.check() for r in household_rules()],
+        checks=[r.check() for r in household_rules() + unit_system_rules(geo, "commune_code")],
         unique=["household_id", "year"],
         report_duplicates="all",
         coerce=True,
@@ -286,7 +287,8 @@ def _translate(
         for _, group in key_frame.groupby(keys, sort=False):
             positions = list(group.index)
             first = positions[0]
-            names = ", ".join(_key_text(k, work.at[first, k], geography) for k in keys)
+            system = work.at[first, "unit_system"] if "unit_system" in work else None
+            names = ", ".join(_key_text(k, work.at[first, k], geography, system) for k in keys)
             for other in positions[1:]:
                 add(
                     rows[other],
@@ -297,10 +299,11 @@ def _translate(
     return problems
 
 
-def _key_text(column: str, value, geography: Geography) -> str:
+def _key_text(column: str, value, geography: Geography, system=None) -> str:
     if column in ("area_code", "commune_code"):
         try:
-            return f"area {value} ({geography.area_name(str(value))})"
+            system = None if system is None or pd.isna(system) else str(system)
+            return f"area {value} ({geography.area_name(str(value), unit_system=system)})"
         except Exception:  # noqa: BLE001 - an unknown code is reported elsewhere
             return f"area {value}"
     return f"{column.replace('_', ' ')} {value}"
@@ -346,7 +349,9 @@ def validate_summary(
     df : pandas.DataFrame
         The table with schema column names (as returned by
         :func:`~analysis.intake.summary.read_summary`, or built in code). Values are coerced to
-        the schema's types; cells that cannot be are reported.
+        the schema's types; cells that cannot be are reported. With a ``unit_system`` column,
+        its values, the codes of rows by new commune and one system per year are checked too
+        (:func:`~analysis.intake.rules.unit_system_rules`).
     source : str
         File name used in the problems.
     row_numbers : sequence of int, optional
@@ -365,7 +370,7 @@ def validate_summary(
         source,
         row_numbers,
         summary_schema(geo),
-        summary_rules() + level_rules(geo),
+        summary_rules() + level_rules(geo) + unit_system_rules(geo, "area_code"),
         schema.KEYS,
         geo,
     )
@@ -399,7 +404,7 @@ def validate_households(
         source,
         row_numbers,
         household_schema(geo),
-        household_rules(),
+        household_rules() + unit_system_rules(geo, "commune_code"),
         ["household_id", "year"],
         geo,
     )

@@ -4,6 +4,12 @@ Everything province-specific lives in ``data/reference/<province>/``; this modul
 Codes are strings with their leading zeros. Names are matched tolerantly: composed or
 decomposed Unicode, any case, with or without diacritics, with or without a unit prefix
 ("Huyện", "H.", "TX.", "TP.", "Xã", "P."...), with stray spaces.
+
+Two unit systems (``unit-systems.csv``): the former districts and communes, used by the reviews
+up to 2024, and the new communes of 1 July 2025 (``communes-2025-07-01.csv``), used from the
+review of 2025. Every new commune code is also the code of one of the former communes it
+absorbed, so a code alone does not say which unit it means: the review year does
+(:meth:`Geography.unit_system_for_year`), unless a file says otherwise.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +45,12 @@ _PREFIXES = (
     "x.",
     "p.",
 )
+
+
+#: Prefixes (as :func:`unit_prefix` gives them) that make a name a commune, ward or township.
+COMMUNE_PREFIXES = frozenset({"xa", "phuong", "thi tran", "x.", "p.", "tt.", "tt"})
+#: Prefixes that make a name a district, town or city.
+DISTRICT_PREFIXES = frozenset({"huyen", "thi xa", "thanh pho", "h.", "tx.", "tp.", "tx", "tp"})
 
 
 class UnknownAreaError(WorkbookError, ValueError):
@@ -76,6 +88,26 @@ def bare_key(text: str) -> str:
     return key
 
 
+def unit_prefix(text: str) -> str | None:
+    """The unit prefix a name starts with, folded (``"P. Tân Phú"`` -> ``"p."``), or None.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str or None
+        One of the prefixes :func:`bare_key` drops (``"xa"``, ``"huyen"``, ``"tinh"``...).
+    """
+    key = fold(text)
+    for prefix in _PREFIXES:
+        starts = key.startswith(prefix + " ") or (prefix.endswith(".") and key.startswith(prefix))
+        if starts and key[len(prefix) :].strip():
+            return prefix
+    return None
+
+
 def slugify(text: str) -> str:
     """ASCII slug of a name (``"Bù Đăng"`` -> ``"bu-dang"``)."""
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
@@ -98,6 +130,13 @@ class Geography:
         Former commune -> new commune of 1 July 2025.
     unit_types : pandas.DataFrame
         Changes of district unit type over time (``unit-type-history.csv``).
+    new_communes : pandas.DataFrame
+        One row per new commune of 1 July 2025 (``communes-2025-07-01.csv``: code, name, bare
+        name, slug, type, successor province, the former districts it spans); empty for a
+        province folder without it.
+    unit_systems : pandas.DataFrame
+        The unit systems and the review years each one serves (``unit-systems.csv``); without
+        that file, one system (the former units) for every year.
     folder : Path
         Where the files were read from (recorded in reports).
     """
@@ -108,8 +147,11 @@ class Geography:
     crosswalk: pd.DataFrame
     folder: Path
     unit_types: pd.DataFrame = field(default_factory=pd.DataFrame)
+    new_communes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unit_systems: pd.DataFrame = field(default_factory=pd.DataFrame)
     _district_keys: dict = field(default_factory=dict, repr=False)
     _commune_keys: dict = field(default_factory=dict, repr=False)
+    _new_commune_keys: dict = field(default_factory=dict, repr=False)
 
     # -- lookups -----------------------------------------------------------------------------
     def district_codes(self) -> list[str]:
@@ -127,8 +169,14 @@ class Geography:
         """ASCII slug of a district (used in report file names)."""
         return self.districts.set_index("district_code").loc[code, "slug"]
 
-    def area_name(self, code: str, bare: bool = True) -> str:
-        """Name of any area code: the province, a district or a commune."""
+    def area_name(self, code: str, bare: bool = True, unit_system: str | None = None) -> str:
+        """Name of any area code: the province, a district or a commune.
+
+        ``unit_system`` chooses between a former commune and the new commune of the same code
+        (default: the former units).
+        """
+        if unit_system is not None and unit_system == self.new_system:
+            return self.new_commune_name(code, bare)
         if code == self.province["province_code"]:
             return self.province["bare_name" if bare else "province_name"]
         if code in set(self.districts["district_code"]):
@@ -176,6 +224,102 @@ class Geography:
         """Map former commune code -> district code."""
         return self.communes.set_index("commune_code")["district_code"]
 
+    # -- unit systems: former units (to the 2024 review) and new communes (from 2025) -----------
+    @cached_property
+    def former_system(self) -> str:
+        """Name of the unit system of the former districts and communes (``former-communes``)."""
+        levels = self.unit_systems["levels"].str.contains("district")
+        return str(self.unit_systems.loc[levels, "unit_system"].iloc[0])
+
+    @cached_property
+    def new_system(self) -> str | None:
+        """Name of the unit system of the new communes (``communes-2025``), if there is one."""
+        other = self.unit_systems[self.unit_systems["unit_system"] != self.former_system]
+        return None if other.empty else str(other["unit_system"].iloc[0])
+
+    def unit_system_for_year(self, year: int) -> str:
+        """The unit system a review year's data are kept in by default.
+
+        Parameters
+        ----------
+        year : int
+            Review year.
+
+        Returns
+        -------
+        str
+            ``former-communes`` through the review of 2024, ``communes-2025`` from 2025 (from
+            ``unit-systems.csv``); the former units for a year no row covers.
+        """
+        for row in self.unit_systems.itertuples(index=False):
+            first, last = row.first_review_year, row.last_review_year
+            if (first == "" or int(first) <= int(year)) and (last == "" or int(year) <= int(last)):
+                return str(row.unit_system)
+        return self.former_system
+
+    def unit_system_years(self, unit_system: str) -> str:
+        """The review years of a unit system as text (``"up to 2024"``, ``"from 2025"``)."""
+        row = self.unit_systems.set_index("unit_system").loc[unit_system]
+        first, last = row["first_review_year"], row["last_review_year"]
+        if first and last:
+            return f"{first}-{last}"
+        return f"up to {last}" if last else f"from {first}"
+
+    def resolve_unit_system(self, text: str) -> str:
+        """A unit system as written in a file (its name or an alias, any case) to its name.
+
+        Raises
+        ------
+        UnknownAreaError
+            For an unknown value, listing the known names.
+        """
+        key = fold(text)
+        for row in self.unit_systems.itertuples(index=False):
+            names = [row.unit_system, *str(row.aliases).split("|")]
+            if key in {fold(n) for n in names if n.strip()}:
+                return str(row.unit_system)
+        known = " or ".join(f"'{n}'" for n in self.unit_systems["unit_system"])
+        raise UnknownAreaError(f"{str(text)!r} is not a unit system; write {known}")
+
+    def new_commune_codes(self) -> set[str]:
+        """Codes of the new communes of 1 July 2025."""
+        return set(self.new_communes.get("commune_code", []))
+
+    def new_commune_name(self, code: str, bare: bool = True) -> str:
+        """Vietnamese name of a new commune (bare, e.g. ``"Phước Bình"``, or full)."""
+        row = self.new_communes.loc[self.new_communes["commune_code"] == code]
+        if row.empty:
+            raise UnknownAreaError(f"unknown new commune code {code!r}")
+        return row.iloc[0]["bare_name" if bare else "commune_name"]
+
+    def resolve_new_commune(self, text: str) -> str:
+        """Resolve a new commune's name or code (1 July 2025) to its code.
+
+        Accepts the spellings :meth:`resolve_commune` accepts (``"Phường Bình Phước"``,
+        ``"P. Bình Phước"``, ``"Binh Phuoc"``, ``"xã Tân Hưng"``...). Two names that differ only
+        by their diacritics (Lộc Thạnh, Lộc Thành) need them, or the code.
+        """
+        names = self.new_communes["bare_name"]
+        return _resolve(text, self._new_commune_keys, "new commune", names, exact=True)
+
+    def new_commune_of(self) -> pd.Series:
+        """Map former commune code -> the new commune code it became part of (1 July 2025)."""
+        return self.crosswalk.set_index("old_commune_code")["new_commune_code"]
+
+    def new_commune_districts(self) -> pd.DataFrame:
+        """Each new commune with the former districts its former communes belonged to.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``new_commune_code``, ``district_code``, ``old_commune_code`` (one row per former
+            commune, from the crosswalk).
+        """
+        cw = self.crosswalk
+        return cw[["new_commune_code", "old_district_code", "old_commune_code"]].rename(
+            columns={"old_district_code": "district_code"}
+        )
+
     def unit_type(self, code: str, year: int) -> str:
         """A district's unit type (city / town / district) in a given year.
 
@@ -191,31 +335,68 @@ class Geography:
 
 def _keys_for(frame: pd.DataFrame, code_col: str, name_cols: list[str]) -> dict:
     keys: dict[str, set[str]] = {}
+    exact: dict[str, set[str]] = {}
     for _, row in frame.iterrows():
         code = row[code_col]
         for col in name_cols:
             for key in {fold(row[col]), bare_key(row[col])}:
                 keys.setdefault(key, set()).add(code)
+            for key in {_exact_key(row[col]), _exact_key(bare_key_text(row[col]))}:
+                exact.setdefault(key, set()).add(code)
         if "slug" in row:
             keys.setdefault(row["slug"], set()).add(code)
     keys["__codes__"] = set(frame[code_col])
+    keys["__exact__"] = exact
     return keys
 
 
-def _resolve(text: str, keys: dict, kind: str, names: pd.Series) -> str:
+def _exact_key(text: str) -> str:
+    """A name with its diacritics: NFC, lower case, single spaces."""
+    text = unicodedata.normalize("NFC", str(text)).strip().lower()
+    return re.sub(r"\s+", " ", text)
+
+
+def bare_key_text(text: str) -> str:
+    """A name without its unit prefix, diacritics kept (``"P. Lộc Thạnh"`` -> ``"lộc thạnh"``).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+    """
+    exact = _exact_key(text)
+    bare = bare_key(exact)
+    if bare == fold(exact):
+        return exact
+    # the folded prefix has the same length as the prefix written with diacritics
+    return exact[len(exact) - len(bare) :].strip()
+
+
+def _resolve(text: str, keys: dict, kind: str, names: pd.Series, exact: bool = False) -> str:
     raw = str(text).strip()
+    width = 3 if kind == "district" else 5
     if raw in keys["__codes__"]:
         return raw
-    if raw.isdigit() and raw.zfill(5 if kind == "commune" else 3) in keys["__codes__"]:
-        return raw.zfill(5 if kind == "commune" else 3)
+    if raw.isdigit() and raw.zfill(width) in keys["__codes__"]:
+        return raw.zfill(width)
     for key in (fold(raw), bare_key(raw)):
         hits = keys.get(key)
         if hits and len(hits) == 1:
             return next(iter(hits))
+        if hits and exact:
+            # names that differ only by diacritics (Lộc Thạnh, Lộc Thành): the diacritics decide
+            for written in (_exact_key(raw), bare_key_text(raw)):
+                found = keys["__exact__"].get(written, set()) & hits
+                if len(found) == 1:
+                    return next(iter(found))
         if hits:
+            fix = "write the name with its diacritics" if exact else "give the district"
             raise UnknownAreaError(
                 f"{kind} name {raw!r} is ambiguous: it matches codes {sorted(hits)}; "
-                f"give the code or the district"
+                f"give the code or {fix}"
             )
     folded = {bare_key(n): n for n in names}
     close = difflib.get_close_matches(bare_key(raw), list(folded), n=3, cutoff=0.5)
@@ -261,6 +442,14 @@ def load_geography(folder: str | Path | None = None) -> Geography:
         if history.exists()
         else pd.DataFrame(columns=["district_code", "unit_type", "from_year", "to_year"])
     )
+    systems_path = folder / "unit-systems.csv"
+    systems = _read_csv(systems_path) if systems_path.exists() else _one_unit_system(province)
+    new_path = folder / "communes-2025-07-01.csv"
+    new_communes = (
+        _read_csv(new_path)
+        if new_path.exists()
+        else pd.DataFrame(columns=["commune_code", "commune_name", "bare_name"])
+    )
     geo = Geography(
         province=province,
         districts=districts.reset_index(drop=True),
@@ -268,10 +457,28 @@ def load_geography(folder: str | Path | None = None) -> Geography:
         crosswalk=crosswalk,
         folder=folder,
         unit_types=unit_types,
+        new_communes=new_communes.reset_index(drop=True),
+        unit_systems=systems,
     )
     geo._district_keys.update(_keys_for(districts, "district_code", ["district_name", "bare_name"]))
     geo._commune_keys.update(_keys_for(communes, "commune_code", ["commune_name", "bare_name"]))
+    geo._new_commune_keys.update(
+        _keys_for(new_communes, "commune_code", ["commune_name", "bare_name"])
+    )
     return geo
+
+
+def _one_unit_system(province: pd.Series) -> pd.DataFrame:
+    """The unit-system table of a province folder without ``unit-systems.csv``: one system."""
+    row = {
+        "unit_system": "former-communes",
+        "name": f"{province['bare_name']}: districts and communes",
+        "levels": "district|commune",
+        "first_review_year": "",
+        "last_review_year": "",
+        "aliases": "former",
+    }
+    return pd.DataFrame([row])
 
 
 def _strip_unit_prefix(name: str) -> str:

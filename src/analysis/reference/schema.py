@@ -32,6 +32,12 @@ especially_difficult          commune on the especially-difficult (ĐBKK) list (
 synthetic                     True when the row comes from the synthetic generator
 ============================  ==============================================================
 
+Optional column ``unit_system`` (both tables): ``former-communes`` (districts and the 111
+former communes) or ``communes-2025`` (the 40 new communes of 1 July 2025); without it, a
+row's codes are those of its review year's unit system
+(:meth:`analysis.reference.geography.Geography.unit_system_for_year`). Every new commune code
+is also a former commune's code.
+
 Flow identity: ``end = start - escaped + repoverty + new + other`` (near-poor: no re-poverty term).
 
 Household records (optional, richer), one row per household x review year:
