@@ -73,6 +73,13 @@ def plan_jobs(
     }
     if year is not None:
         common.update(year=int(year), lang=lang)
+    # after the merger of 1 July 2025: former districts, a province now part of Đồng Nai
+    after = year is not None and geo.unit_system_for_year(int(year)) != geo.former_system
+
+    def shown(name: str, key: str) -> str:
+        return label(key, lang, name=name) if after else name
+
+    province_name = shown(geo.province["bare_name"], "area.former_province")
     jobs = []
     if include_province:
         jobs.append(
@@ -81,8 +88,8 @@ def plan_jobs(
                 notebook=paths.notebooks_dir() / "province_overview.ipynb",
                 parameters={"area": PROVINCE_SLUG, **common},
                 slug=PROVINCE_SLUG,
-                title=label("report.province_title", lang, province=geo.province["bare_name"]),
-                area_name=geo.province["bare_name"],
+                title=label("report.province_title", lang, province=province_name),
+                area_name=province_name,
             )
         )
     for code in codes:
@@ -92,8 +99,12 @@ def plan_jobs(
                 notebook=paths.notebooks_dir() / "district_report.ipynb",
                 parameters={"area": code, **common},
                 slug=geo.district_slug(code),
-                title=label("report.district_title", lang, area=geo.district_name(code)),
-                area_name=geo.district_name(code),
+                title=label(
+                    "report.district_title",
+                    lang,
+                    area=shown(geo.district_name(code), "area.former_district"),
+                ),
+                area_name=shown(geo.district_name(code), "area.former_district"),
             )
         )
     return jobs
@@ -128,8 +139,9 @@ def resolve_year(year: str | int, data_source: str = "") -> int:
     else:  # the bundled data: read one column only (the warm report process loads the rest)
         import pandas as pd
 
+        files = [paths.default_summary(), paths.synthetic_dir() / "summary-2025.csv"]
         years = sorted(
-            int(y) for y in pd.read_csv(paths.default_summary(), usecols=["year"])["year"].unique()
+            {int(y) for f in files if f.exists() for y in pd.read_csv(f, usecols=["year"])["year"]}
         )
     if str(year).lower() in ("latest", "0", ""):
         return years[-1]

@@ -49,6 +49,8 @@ class DataBundle:
     checksum: str
     synthetic: bool
     has_communes: bool
+    estimated: frozenset = frozenset()  # (year, district code) whose figures share out a commune
+    notes: tuple = ()  # how figures of new communes were put back onto former districts
 
 
 def _source_path(data_source: str | None) -> Path | None:
@@ -79,16 +81,29 @@ def load_data(data_source: str | None = None) -> DataBundle:
         hh_path = paths.default_households()
         households = pd.read_parquet(hh_path) if hh_path.exists() else None
         label_, checksum = f"data/synthetic/{summary_path.name}", datasets.sha256(summary_path)
+        later = paths.synthetic_dir() / "summary-2025.csv"
+        if later.exists():  # the 2025 review, kept by the new communes of 1 July 2025
+            from analysis.intake.summary import read_summary
+
+            new = read_summary(later, geography=geo)
+            base = pd.concat([base, new], ignore_index=True)
+            label_ += f", data/synthetic/{later.name}"
     else:
         from analysis.intake import load as intake
 
         frame, kind = intake.read_any(path, geography=geo)
         if kind == "households":
+            if "unit_system" in frame and frame["unit_system"].eq(geo.new_system).any():
+                raise WorkbookError(
+                    f"{path.name}: household lists by new commune (the 2025 review on) cannot be "
+                    "summarised by former district yet; load the 2025 summary form instead"
+                )
             households = frame
             base = flows.summarise_households(frame, geo)
         else:
             base = frame
         label_, checksum = path.name, datasets.sha256(path)
+    base, estimated, notes = _former_districts(base, geo)
     synthetic = bool(base["synthetic"].astype(bool).any()) if "synthetic" in base else False
     summary = _all_levels(base, geo)
     return DataBundle(
@@ -98,7 +113,30 @@ def load_data(data_source: str | None = None) -> DataBundle:
         checksum=checksum[:16],
         synthetic=synthetic,
         has_communes=bool((base["area_level"] == "commune").any()),
+        estimated=estimated,
+        notes=tuple(notes),
     )
+
+
+def _former_districts(base: pd.DataFrame, geo: Geography):
+    """Rows kept by new commune (2025 on) as former-district rows (`analysis.intake.allocate`):
+    the table, the (year, district) pairs with estimated figures, and the allocation's notes."""
+    if "unit_system" not in base or not base["unit_system"].eq(geo.new_system).any():
+        return base.drop(columns=["unit_system"], errors="ignore"), frozenset(), []
+    from analysis.intake import allocate
+
+    kept = base["unit_system"].fillna(geo.former_system)  # rows without it: former units
+    base = base.assign(unit_system=kept)
+    former = base[kept != geo.new_system]
+    shares = former if len(former) else None
+    out = allocate.to_former_districts(base, geo, shares_from=shares)
+    notes = list(out.attrs.get("notes", []))
+    flagged = out[out["estimated"].astype(bool)]
+    estimated = frozenset(
+        zip(flagged["year"].astype(int), flagged["area_code"].astype(str), strict=True)
+    )
+    out = out.drop(columns=["estimated", "unit_system"], errors="ignore")
+    return out, estimated, notes
 
 
 def _read_bundled_summary(path: Path) -> pd.DataFrame:
@@ -260,6 +298,9 @@ def load(
     else:
         code, level = geo.resolve_district(area), "district"
         name = geo.district_name(code)
+    if geo.unit_system_for_year(year) != geo.former_system:  # after the merger of 1 July 2025
+        suffix = "area.former_district" if level == "district" else "area.former_province"
+        name = label(suffix, lang, name=name)
     return ReportContext(
         area_code=code,
         level=level,

@@ -126,6 +126,8 @@ def headline(ctx: ReportContext) -> None:
     if data.default_target:
         texts.append(label("card.target_default", lang))
     paragraphs(texts)
+    if (ctx.year, ctx.area_code) in ctx.data.estimated:  # a share of a commune on two districts
+        note(ctx, label("note.estimated", lang, year=ctx.year))
 
 
 def trends(ctx: ReportContext) -> None:
@@ -240,6 +242,9 @@ def communes(ctx: ReportContext) -> None:
     """Communes ranked by poverty rate, small counts flagged, especially difficult marked
     (`communes_data`)."""
     heading(ctx, "report.section.communes")
+    if ctx.geography.unit_system_for_year(ctx.year) != ctx.geography.former_system:
+        note(ctx, label("note.new_communes", ctx.lang, year=ctx.year))
+        return
     data = communes_data(ctx)
     if data is None:
         note(ctx, label("note.no_communes", ctx.lang))
