@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 import math
 import re
+import unicodedata
 
 from babel.numbers import format_decimal
 
@@ -30,6 +31,22 @@ def _locale(lang: str) -> str:
         raise ValueError(f"language must be one of {sorted(LOCALES)}, not {lang!r}") from None
 
 
+def _rounded(value, decimals: int) -> decimal.Decimal:
+    """``value`` rounded half up to ``decimals`` places, exactly; a zero result has no sign.
+
+    The precision grows with the magnitude, so huge values round instead of failing; infinities
+    pass through unrounded.
+    """
+    exact = decimal.Decimal(repr(float(value)))
+    if not exact.is_finite():
+        return exact
+    with decimal.localcontext() as ctx:
+        ctx.prec = max(28, exact.adjusted() + max(decimals, 0) + 2)
+        ctx.rounding = decimal.ROUND_HALF_UP
+        rounded = exact.quantize(decimal.Decimal(1).scaleb(-max(decimals, 0)))
+    return rounded.copy_abs() if rounded.is_zero() else rounded
+
+
 def format_number(value, lang: str = "vi", decimals: int = 0) -> str:
     """Format a number with the language's grouping and decimal marks.
 
@@ -41,22 +58,30 @@ def format_number(value, lang: str = "vi", decimals: int = 0) -> str:
     decimals : int
         Fixed number of decimals.
 
+    Returns
+    -------
+    str
+        Rounded half up; a value that rounds to zero is written without a minus sign.
+
     Examples
     --------
     >>> format_number(2879)
     '2.879'
     >>> format_number(2879, "en")
     '2,879'
+    >>> format_number(-0.4)
+    '0'
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    # Official statistics round half up (45.25 -> 45.3), not Babel's default half-even.
+    rounded = _rounded(value, decimals)
+    # Official statistics round half up (45.25 -> 45.3), not Babel's default half-even; the
+    # value is already rounded, and the precision suffices for Babel to quantize it again.
     with decimal.localcontext() as ctx:
         ctx.rounding = decimal.ROUND_HALF_UP
-        text = format_decimal(
-            decimal.Decimal(repr(float(value))), format=pattern, locale=_locale(lang)
-        )
+        ctx.prec = max(28, len(rounded.as_tuple().digits) + 2)
+        text = format_decimal(rounded, format=pattern, locale=_locale(lang))
     return text.replace("\u00a0", " ")
 
 
@@ -68,27 +93,38 @@ def format_percent(value, lang: str = "vi", decimals: int = 2) -> str:
 
 
 def format_points(value, lang: str = "vi", decimals: int = 2) -> str:
-    """Format a change in percentage points with its sign (``-0.5`` -> ``"-0,50 điểm %"``)."""
+    """Format a change in percentage points with its sign (``-0.5`` -> ``"-0,50 điểm %"``).
+
+    The sign is that of the value as shown: a change that rounds to zero has none.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     unit = "điểm %" if lang == "vi" else "pp"
-    sign = "+" if value > 0 else ""
+    sign = "+" if _rounded(value, decimals) > 0 else ""
     return f"{sign}{format_number(value, lang, decimals)} {unit}"
 
 
 def format_signed(value, lang: str = "vi", decimals: int = 0) -> str:
-    """Format a change with an explicit sign (``+120``, ``-1.250``)."""
+    """Format a change with an explicit sign (``+120``, ``-1.250``; none when it shows as 0)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return ("+" if value > 0 else "") + format_number(value, lang, decimals)
+    return ("+" if _rounded(value, decimals) > 0 else "") + format_number(value, lang, decimals)
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_VN_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_EN_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_PLAIN = re.compile(r"^[+-]?\d+$")
-_DEC_COMMA = re.compile(r"^[+-]?\d*,\d+$")
-_DEC_POINT = re.compile(r"^[+-]?\d*\.\d+$")
+# A group of thousands never starts with 0: "0.500" is a decimal point, not five hundred.
+_VN_GROUPED = re.compile(r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?$")
+_EN_GROUPED = re.compile(r"^[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
+_PLAIN = re.compile(r"^[+-]?[0-9]+$")
+_DEC_COMMA = re.compile(r"^[+-]?[0-9]*,[0-9]+$")
+_DEC_POINT = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+
+
+def _ascii_digits(text: str) -> str:
+    """Decimal digits of any script (full-width, Arabic-Indic...) as ASCII digits."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def parse_number(text, integer: bool = False) -> float:
@@ -105,7 +141,8 @@ def parse_number(text, integer: bool = False) -> float:
     Returns
     -------
     float
-        NaN for an empty cell.
+        NaN for an empty cell; plus or minus infinity for a number beyond any float
+        (``"1" * 400``), which the callers refuse as far too large.
 
     Raises
     ------
@@ -122,10 +159,13 @@ def parse_number(text, integer: bool = False) -> float:
     if isinstance(text, bool):
         raise NumberParseError(f"{text!r} is a yes/no value, not a number")
     if isinstance(text, int | float):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond any float, like the text "1" * 400
+            value = math.inf if text > 0 else -math.inf
     else:
         raw = str(text)
-        s = _SPACES.sub("", raw).replace("\u2212", "-")  # Unicode minus sign
+        s = _ascii_digits(_SPACES.sub("", raw)).replace("\u2212", "-")  # Unicode minus sign
         if s.endswith("%"):
             s = s[:-1]
         if s in ("", "-", "–"):
@@ -142,6 +182,6 @@ def parse_number(text, integer: bool = False) -> float:
             value = float(s.replace(",", ""))
         else:
             raise NumberParseError(f"{raw!r} is not a number")
-    if integer and not math.isnan(value) and value != int(value):
+    if integer and math.isfinite(value) and value != int(value):
         raise NumberParseError(f"{text!r} is not a whole number")
     return value
