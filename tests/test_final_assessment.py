@@ -19,7 +19,9 @@ def data_file(tmp_path_factory):
     summary = pd.read_csv(paths.synthetic_dir() / "summary.csv", dtype={"area_code": str})
     later = holdout_summary(years=(2025,))
     path = tmp_path_factory.mktemp("data") / "review-2016-2025.csv"
-    pd.concat([summary, later[summary.columns]]).to_csv(path, index=False)
+    # the 2025 rows are by former commune here: the file says so (else they are refused)
+    frame = pd.concat([summary, later[summary.columns]]).assign(unit_system="former-communes")
+    frame.to_csv(path, index=False)
     return path
 
 
