@@ -171,7 +171,7 @@ def test_data_note(ctx):
     value = df.set_index("item")["value"]
     assert value["note.area"] == "Bù Đăng" and value["note.review_year"] == "2024"
     assert value["note.language"] == "English"
-    assert value["note.data_file"] == "data/synthetic/summary.csv"
+    assert value["note.data_file"] == "data/synthetic/summary.csv, data/synthetic/summary-2025.csv"
     assert "Decree 07/2021" in value["table.standard"] and "(" not in value["table.standard"]
     tech = value["note.technical"]
     assert tech.startswith("SHA-256 ") and "year=2024" in tech and "lang='en'" in tech

@@ -44,11 +44,21 @@ DISTRICTS = read_rows(paths.reference_dir() / "districts.csv")
 COMMUNES = read_rows(paths.reference_dir() / "units-2025-03-01.csv")
 KNOWN_CODES = {d["district_code"] for d in DISTRICTS} | {c["commune_code"] for c in COMMUNES}
 SCHEMA = {r["column"]: r for r in read_rows(paths.data_dir() / "schema" / "summary-columns.csv")}
+# district rows are valid only in the reviews kept by former units (through 2024: from the 2025
+# review the data are kept by the new communes of 1 July 2025, and district rows are refused)
+LAST_FORMER = int(
+    next(
+        r["last_review_year"]
+        for r in read_rows(paths.reference_dir() / "unit-systems.csv")
+        if r["unit_system"] == "former-communes"
+    )
+)
 YEARS = sorted(
     {
         year
         for s in read_rows(paths.standards_dir() / "standards.csv")
         for year in range(int(s["first_year"]), int(s["last_year"]) + 1)
+        if year <= LAST_FORMER
     }
 )
 COLUMNS = ["year", "area_code", "zone", "total_households", "poor_end", "near_poor_end"]
