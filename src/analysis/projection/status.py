@@ -44,6 +44,9 @@ _START = {
     "near_poor_households": ("near_poor_start", None, 1.0),
 }
 
+#: Points below a target at its bound (100% coverage) that still count as holding it.
+COVERAGE_TOLERANCE = 0.05
+
 STATUS_COLUMNS = [
     "target_id",
     "scope",
@@ -261,7 +264,11 @@ def facts_for(row, area: str, ctx, year: int, target_low: float, target_high: fl
                 values = np.clip(values, ind.lower, ind.upper)
             projected, lo, hi = _interval(values)
             goal = base if row.measure == "trend" else target
-            prob = float(np.mean(sign * (values - goal) >= -1e-9))
+            # a target at the bound (coverage of 100%) counts as held when the projection rounds
+            # to it at one decimal: a continuous model never reaches 100.000% exactly
+            at_bound = row.measure == "level" and bound is not None and sign * (goal - bound) >= 0
+            tolerance = COVERAGE_TOLERANCE if at_bound else 1e-9
+            prob = float(np.mean(sign * (values - goal) >= -tolerance))
     slope = math.nan
     trend_seg = _segment(series, year, base_year)
     if len(trend_seg) >= 2:
