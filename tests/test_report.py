@@ -83,3 +83,14 @@ def test_household_file_feeds_the_same_report(tmp_path, communes):
     assert f["total"] == len(y24)
     assert f["em_poor"] == ((y24["recorded_class"] == "poor") & y24["ethnic_minority"]).sum()
     assert ctx.data.households is not None and ctx.data.synthetic
+
+
+def test_area_title_after_the_merger():
+    from analysis.reference.geography import load_geography
+
+    geo = load_geography()
+    assert report.area_title(geo, "Bù Đăng", "district", 2024, "vi") == "Bù Đăng"
+    assert report.area_title(geo, "Bù Đăng", "district", 2025, "vi") == "Bù Đăng (huyện cũ)"
+    assert report.area_title(geo, "Bình Phước", "province", 2025, "en") == (
+        "Bình Phước (now part of Đồng Nai province)"
+    )

@@ -73,13 +73,12 @@ def plan_jobs(
     }
     if year is not None:
         common.update(year=int(year), lang=lang)
-    # after the merger of 1 July 2025: former districts, a province now part of Đồng Nai
-    after = year is not None and geo.unit_system_for_year(int(year)) != geo.former_system
+    from analysis.report.context import area_title
 
-    def shown(name: str, key: str) -> str:
-        return label(key, lang, name=name) if after else name
+    def shown(name: str, level: str) -> str:  # after 1 July 2025: former districts...
+        return name if year is None else area_title(geo, name, level, int(year), lang)
 
-    province_name = shown(geo.province["bare_name"], "area.former_province")
+    province_name = shown(geo.province["bare_name"], "province")
     jobs = []
     if include_province:
         jobs.append(
@@ -102,9 +101,9 @@ def plan_jobs(
                 title=label(
                     "report.district_title",
                     lang,
-                    area=shown(geo.district_name(code), "area.former_district"),
+                    area=shown(geo.district_name(code), "district"),
                 ),
-                area_name=shown(geo.district_name(code), "area.former_district"),
+                area_name=shown(geo.district_name(code), "district"),
             )
         )
     return jobs

@@ -298,9 +298,7 @@ def load(
     else:
         code, level = geo.resolve_district(area), "district"
         name = geo.district_name(code)
-    if geo.unit_system_for_year(year) != geo.former_system:  # after the merger of 1 July 2025
-        suffix = "area.former_district" if level == "district" else "area.former_province"
-        name = label(suffix, lang, name=name)
+    name = area_title(geo, name, level, year, lang)
     return ReportContext(
         area_code=code,
         level=level,
@@ -324,6 +322,27 @@ def load(
 # --------------------------------------------------------------------------------------------
 # Shared computations (cached per process; the warm report process fills them once)
 # --------------------------------------------------------------------------------------------
+
+
+def area_title(geo: Geography, name: str, level: str, year: int, lang: str) -> str:
+    """An area's name as reports of review ``year`` write it: after the merger of 1 July 2025
+    a district is a former district ("Bù Đăng (huyện cũ)") and the province is now part of
+    Đồng Nai; before, the name as it is.
+
+    Parameters
+    ----------
+    geo : Geography
+    name : str
+        The area's name.
+    level : {"district", "province"}
+    year : int
+        Review year.
+    lang : {"vi", "en"}
+    """
+    if geo.unit_system_for_year(int(year)) == geo.former_system:
+        return name
+    key = "area.former_district" if level == "district" else "area.former_province"
+    return label(key, lang, name=name)
 
 
 def shown_rates(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
