@@ -22,11 +22,11 @@ from analysis.intake.cells import (
     parse_year,
     parse_zone,
 )
-from analysis.intake.headers import column_headers, header_lookup
+from analysis.intake.headers import column_headers
 from analysis.intake.problems import IntakeError, Problem, raise_problems
-from analysis.intake.readers import formula_cells, map_headers, read_raw
+from analysis.intake.readers import RawTable, formula_cells
 from analysis.intake.validate import validate_households
-from analysis.reference.geography import Geography, load_geography
+from analysis.reference.geography import Geography
 from analysis.reference.standards import standard_for_year
 
 
@@ -69,16 +69,56 @@ def read_households(
     of 2025 (the district column is then not needed), unless a ``unit_system`` column says
     otherwise.
     """
-    geo = geography or load_geography()
-    raw = read_raw(path, sheet, set(header_lookup("household")), require_known=True)
+    from analysis.intake import household_stream
+
+    tables: list[pd.DataFrame] = []
+    scan = household_stream.scan_households(path, sheet, geography, on_chunk=tables.append)
+    raise_problems(scan.problems)
+    if len(tables) == 1:
+        table = tables[0]
+    else:
+        table = pd.concat(tables, ignore_index=True)
+    rows = [int(r) for t in tables for r in t.attrs["row_numbers"]]
+    table.attrs.clear()
+    table.attrs.update(source=scan.source, notes=list(scan.notes), row_numbers=rows)
+    return table
+
+
+def parse_household_rows(
+    raw: RawTable,
+    mapped: tuple[dict[str, int], dict[str, int]],
+    geo: Geography,
+    problems: list[Problem],
+) -> pd.DataFrame:
+    """Parse, resolve and validate one block of household rows (a whole file or a chunk).
+
+    Parameters
+    ----------
+    raw : RawTable
+        The block's cells by position, its file row numbers and header; its ``notes`` receive
+        what was inferred.
+    mapped : (dict, dict)
+        Schema column -> position and auxiliary column -> position
+        (:func:`~analysis.intake.readers.map_headers`).
+    geo : Geography
+    problems : list of Problem
+        Receives every problem of the block (cells that cannot be read, unknown communes, the
+        rules of :func:`~analysis.intake.validate.validate_households`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The block's records with their final dtypes (see :func:`read_households`); meaningful
+        only when no problem was added. ``attrs["row_numbers"]`` holds the file rows.
+    """
+    cols, aux = mapped
     source = raw.source
-    cols, aux, problems = map_headers(raw, "household")
     frame, rows = raw.frame, list(raw.row_numbers)
     spec = column_headers("household")
     kinds = dict(zip(spec["column"], spec["kind"], strict=True))
     bad: set[tuple[int, str]] = set()
-    problems += formula_cells(raw, cols, bad)
-    out = _parse_columns(frame, rows, source, cols, kinds, bad, problems)
+    found: list[Problem] = formula_cells(raw, cols, bad)
+    out = _parse_columns(frame, rows, source, cols, kinds, bad, found)
     system_cells = None
     if "__unit_system__" in aux:
         system_cells = convert_cells(
@@ -88,13 +128,13 @@ def read_households(
             source,
             unit_systems.UNIT_SYSTEM,
             bad,
-            problems,
+            found,
         )
     years = list(out["year"]) if "year" in out else [None] * len(rows)
     systems, reasons = unit_systems.row_systems(years, system_cells, geo)
     mixed = unit_systems.mixed_year_problems(years, systems, rows, source, geo)
     bad.update((p.row, p.column) for p in mixed)
-    problems += mixed
+    found += mixed
     if "commune_code" in cols:
         district = aux.get("__district__")
         out["commune_code"] = _resolve_communes(
@@ -104,7 +144,7 @@ def read_households(
             (systems, reasons),
             geo,
             bad,
-            problems,
+            found,
         )
         if district is not None and geo.new_system in systems:
             raw.notes.append(
@@ -113,19 +153,14 @@ def read_households(
             )
     if system_cells is not None or geo.new_system in systems:
         out[unit_systems.UNIT_SYSTEM] = pd.Series(systems, dtype="str")
-    if not rows and not problems:
-        raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the households",
-            source,
-        )
-
     table = _household_frame(out, list(spec["column"]), kinds, len(rows))
-    problems += [
+    found += [
         p for p in validate_households(table, source, rows, geo) if (p.row, p.column) not in bad
     ]
-    raise_problems(problems)
-    table = _household_final(table, kinds)
-    table.attrs.update(source=source, notes=list(raw.notes), row_numbers=rows)
+    problems += found
+    if not found:
+        table = _household_final(table, kinds)
+    table.attrs["row_numbers"] = rows
     return table
 
 
@@ -149,7 +184,9 @@ def _parse_columns(
             continue
         series = frame[cols[col]]
         fast = pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-        if col == "household_id":
+        if col == "household_id" and frame.attrs.get("clean_text") and series.dtype == "str":
+            out[col] = series  # text already NFC, stripped, empty as missing: code_text's work
+        elif col == "household_id":
             out[col] = conv(series, code_text, col)
         elif col == "year":
             out[col] = conv(series, parse_year, col)
