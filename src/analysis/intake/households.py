@@ -23,7 +23,7 @@ from analysis.intake.cells import (
     parse_zone,
 )
 from analysis.intake.headers import column_headers
-from analysis.intake.problems import IntakeError, Problem, raise_problems
+from analysis.intake.problems import Problem, raise_problems
 from analysis.intake.readers import RawTable, formula_cells
 from analysis.intake.validate import validate_households
 from analysis.reference.geography import Geography
@@ -71,16 +71,17 @@ def read_households(
     """
     from analysis.intake import household_stream
 
-    tables: list[pd.DataFrame] = []
-    scan = household_stream.scan_households(path, sheet, geography, on_chunk=tables.append)
+    scan = household_stream.scan_households(path, sheet, geography, on_chunk=_same)
     raise_problems(scan.problems)
-    if len(tables) == 1:
-        table = tables[0]
-    else:
-        table = pd.concat(tables, ignore_index=True)
-    rows = [int(r) for t in tables for r in t.attrs["row_numbers"]]
+    tables = scan.results
+    table = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    rows = [int(r) for t in tables for r in t.attrs["row_numbers"].tolist()]
     table.attrs.clear()
     table.attrs.update(source=scan.source, notes=list(scan.notes), row_numbers=rows)
+    return table
+
+
+def _same(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
@@ -109,7 +110,8 @@ def parse_household_rows(
     -------
     pandas.DataFrame
         The block's records with their final dtypes (see :func:`read_households`); meaningful
-        only when no problem was added. ``attrs["row_numbers"]`` holds the file rows.
+        only when no problem was added. ``attrs["row_numbers"]`` holds the file rows (int64
+        array).
     """
     cols, aux = mapped
     source = raw.source
@@ -160,7 +162,7 @@ def parse_household_rows(
     problems += found
     if not found:
         table = _household_final(table, kinds)
-    table.attrs["row_numbers"] = rows
+    table.attrs["row_numbers"] = np.asarray(rows, dtype=np.int64)  # cheap to copy with attrs
     return table
 
 
