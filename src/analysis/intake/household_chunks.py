@@ -357,3 +357,28 @@ def open_chunks(path: Path, sheet, keys: set[str], chunk_rows: int):
     except StreamFallbackError:
         raw, chunks = whole_file(path, sheet, keys)
         return raw, chunks, "whole-file"
+
+
+def read_head(path: Path, keys: set[str]) -> RawTable | None:
+    """The header of a CSV or Parquet file from its first lines (or its schema), without
+    reading the rest; None for other files and for CSV the streaming reader cannot take.
+
+    Parameters
+    ----------
+    path : Path
+    keys : set of str
+        Known header keys.
+
+    Returns
+    -------
+    RawTable or None
+    """
+    ext = path.suffix.lower()
+    try:
+        if ext in (".csv", ".txt", ".tsv") and path.is_file():
+            return csv_chunks(path, path.name, keys, 1)[0]
+        if ext in (".parquet", ".pq") and path.is_file() and path.stat().st_size > 0:
+            return parquet_chunks(path, path.name, 1)[0]
+    except (StreamFallbackError, IntakeError):
+        return None
+    return None

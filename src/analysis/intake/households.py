@@ -74,8 +74,8 @@ def read_households(
     scan = household_stream.scan_households(path, sheet, geography, on_chunk=_same)
     raise_problems(scan.problems)
     tables = scan.results
+    rows = [int(r) for t in tables for r in t.attrs.pop("row_numbers").tolist()]
     table = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
-    rows = [int(r) for t in tables for r in t.attrs["row_numbers"].tolist()]
     table.attrs.clear()
     table.attrs.update(source=scan.source, notes=list(scan.notes), row_numbers=rows)
     return table

@@ -6,7 +6,12 @@ household id column makes it household records).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from analysis.intake.headers import all_header_keys, header_key, header_lookup
+from analysis.intake.household_chunks import read_head
+from analysis.intake.household_stream import scan_households
 from analysis.intake.households import read_households
 from analysis.intake.problems import IntakeError
 from analysis.intake.readers import read_raw
@@ -32,7 +37,17 @@ def read_any(path, sheet: str | None = None, geography: Geography | None = None)
     ------
     IntakeError
     """
-    raw = read_raw(path, sheet, all_header_keys(), require_known=False)
+    if _kind(path, sheet) == "households":
+        return read_households(path, sheet, geography), "households"
+    return read_summary(path, sheet, geography), "summary"
+
+
+def _kind(path, sheet: str | None) -> str:
+    """``"households"`` or ``"summary"`` from the headers (a CSV or Parquet file's first lines
+    only: a national household list is not read twice)."""
+    raw = read_head(Path(path), all_header_keys())
+    if raw is None:
+        raw = read_raw(path, sheet, all_header_keys(), require_known=False)
     household = header_lookup("household")
     summary = header_lookup("summary")
     keys = [header_key(h) for h in raw.header]
@@ -43,9 +58,11 @@ def read_any(path, sheet: str | None = None, geography: Geography | None = None)
             "(see data/schema/)",
             raw.source,
         )
-    if is_household:
-        return read_households(path, sheet, geography), "households"
-    return read_summary(path, sheet, geography), "summary"
+    return "households" if is_household else "summary"
+
+
+#: Household files larger than this are checked by two worker processes.
+PARALLEL_BYTES = 200 * 1024**2
 
 
 def main_validate(paths: list[str]) -> int:
@@ -65,12 +82,28 @@ def main_validate(paths: list[str]) -> int:
     status = 0
     for path in paths:
         try:
-            frame, kind = read_any(path)
+            kind = _kind(path, None)
+            if kind == "households":
+                workers = 2 if _size(path) > PARALLEL_BYTES and (os.cpu_count() or 1) > 1 else 1
+                scan = scan_households(path, workers=workers)
+                if scan.problems:
+                    raise IntakeError(scan.problems)
+                rows, notes = scan.rows, scan.notes
+            else:
+                frame = read_summary(path)
+                rows, notes = len(frame), frame.attrs.get("notes", [])
         except IntakeError as err:
             status = 1
             print(str(err))
         else:
-            print(f"OK: {len(frame)} rows ({kind}) in {path}")
-            for note in frame.attrs.get("notes", []):
+            print(f"OK: {rows} rows ({kind}) in {path}")
+            for note in notes:
                 print(f"  note: {note}")
     return status
+
+
+def _size(path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0

@@ -93,13 +93,8 @@ def load_data(data_source: str | None = None) -> DataBundle:
 
         frame, kind = intake.read_any(path, geography=geo)
         if kind == "households":
-            if "unit_system" in frame and frame["unit_system"].eq(geo.new_system).any():
-                raise WorkbookError(
-                    f"{path.name}: household lists by new commune (the 2025 review on) cannot be "
-                    "summarised by former district yet; load the 2025 summary form instead"
-                )
             households = frame
-            base = flows.summarise_households(frame, geo)
+            base = _household_summary(frame, geo)
         else:
             base = frame
         label_, checksum = path.name, datasets.sha256(path)
@@ -116,6 +111,23 @@ def load_data(data_source: str | None = None) -> DataBundle:
         estimated=estimated,
         notes=tuple(notes),
     )
+
+
+def _household_summary(frame: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    """Summary rows of household records: by former commune with their flows
+    (`flows.summarise_households`), and records kept by new commune (2025 on) summed by new
+    commune and zone (`household_sums`; flows and credit fields missing: they need the
+    households' earlier reviews), which `_former_districts` puts onto the former districts."""
+    new = frame["unit_system"].eq(geo.new_system) if "unit_system" in frame else None
+    if new is None or not new.any():
+        return flows.summarise_households(frame, geo)
+    from analysis.compute import household_sums
+
+    parts = [household_sums.summary_table(household_sums.chunk_sums(frame[new]), geo)]
+    if not new.all():
+        former = frame[~new].drop(columns=["unit_system"])
+        parts.insert(0, flows.summarise_households(former, geo))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _former_districts(base: pd.DataFrame, geo: Geography):
