@@ -16,6 +16,10 @@ B3  national scale: ``--households`` synthetic records (default 27 million) writ
     each step in its own process (``wait4`` resource usage).
 B4  where the time goes: per report, start-up, execution, HTML, PDF, xlsx and writing, from the
     manifest of the last B1 runner run.
+B5  household lists at any size through the path reports and ``validate`` use
+    (`analysis.benchmarks.households_bench`): 1 M-row CSV and Parquet validated by the CLI,
+    ``--b5-rows`` (27 M) rows validated and summarised as Parquet and CSV. ``--only B5`` runs
+    it alone.
 
 Every timed step runs in a child process; the tables give the median and the spread (min-max)
 of ``--repeats`` runs, plus CPU seconds (user + system, the process and its children) because
@@ -41,7 +45,7 @@ from pathlib import Path
 
 from analysis.core import paths
 
-CASES = ("B1", "B2", "B3", "B4")
+CASES = ("B1", "B2", "B3", "B4", "B5")
 CSV_COLUMNS = [
     "case", "item", "unit", "runs", "median", "min", "max",
     "cpu_seconds_median", "cores", "memory_gb", "note",
@@ -456,7 +460,8 @@ def _b2_rows(batch: dict) -> list[Row]:
 def main(args: argparse.Namespace) -> int:
     """Run the benchmark cases; returns the exit code."""
     quick = bool(getattr(args, "quick", False))
-    cases = [c.strip().upper() for c in str(getattr(args, "cases", ",".join(CASES))).split(",")]
+    chosen = getattr(args, "only", None) or getattr(args, "cases", ",".join(CASES))
+    cases = [c.strip().upper() for c in str(chosen).split(",")]
     unknown = [c for c in cases if c not in CASES]
     if unknown:
         raise SystemExit(f"unknown case(s) {unknown}; choose from {', '.join(CASES)}")
@@ -504,6 +509,8 @@ def main(args: argparse.Namespace) -> int:
             ]
         if "B4" in cases and batch is not None:
             sections["B4"] = _b4_section(batch["manifest"], rows)
+        if "B5" in cases:
+            rows += _b5(args, quick, work, log, sections)
     finally:
         if keep:
             log(f"kept the work folder {work}")
@@ -512,6 +519,19 @@ def main(args: argparse.Namespace) -> int:
     write_results(out_dir, info, rows, sections)
     log(f"wrote {out_dir / 'results.md'} and {out_dir / 'results.csv'}")
     return 0
+
+
+def _b5(args, quick: bool, work: Path, log, sections: dict) -> list[Row]:
+    from analysis.benchmarks import households_bench as hb
+
+    small = hb.SMALL_ROWS if not quick else QUICK_HOUSEHOLDS
+    large = int(getattr(args, "b5_rows", None) or hb.LARGE_ROWS)
+    large = min(large, 2 * QUICK_HOUSEHOLDS) if quick else large
+    found, sections["B5"] = hb.bench_households(small, large, work, log)
+    return [
+        Row("B5", item, unit, [value], [] if cpu is None else [cpu], note)
+        for item, unit, value, cpu, note in found
+    ]
 
 
 _B4_STEPS = ("startup", "execute", "html", "pdf", "xlsx", "write", "total", "cpu")
@@ -565,6 +585,10 @@ def _b4_section(manifest: dict, rows: list[Row]) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The bench options (``python -m analysis.benchmarks.bench``; cli.py's ``bench`` has a subset)."""
     parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--only", default=None, help="run only these cases, e.g. B5")
+    parser.add_argument(
+        "--b5-rows", type=int, default=None, help="rows of B5's national-size files (27 M)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--households", type=int, default=27_000_000)
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny sizes, one run")

@@ -222,7 +222,7 @@ def csv_chunks(path: Path, source: str, keys: set[str], chunk_rows: int):
 
 
 def _rebatch(reader, rows: int):
-    """Record batches of about ``rows`` rows from a streaming reader."""
+    """Record batches of ``rows`` rows (the last one shorter) from a streaming reader."""
     import pyarrow as pa
 
     parts, n = [], 0
@@ -230,8 +230,13 @@ def _rebatch(reader, rows: int):
         parts.append(batch)
         n += batch.num_rows
         if n >= rows:
-            yield pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
-            parts, n = [], 0
+            table = pa.Table.from_batches(parts).combine_chunks()
+            start = 0
+            while n - start >= rows:
+                yield table.slice(start, rows).to_batches()[0]
+                start += rows
+            parts = table.slice(start).to_batches() if start < n else []
+            n -= start
     if n:
         yield pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
