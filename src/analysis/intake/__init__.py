@@ -10,7 +10,11 @@ header mapping), `systems` (unit systems: which units a row's codes and names ar
 communes to the review of 2024 or new communes of 1 July 2025 from 2025), `rules` and
 `validate` (the validation rules and pandera schemas), `allocate` (`to_former_districts`: rows
 by new commune as former-district rows), `summary` (`read_summary`), `households`
-(`read_households`), `load` (`read_any`, the validate command); `template` (the blank Excel
+(`read_households`, `parse_household_rows`), `household_chunks` (household lists read chunk by
+chunk: pyarrow's streaming CSV reader, Parquet batches), `household_stream` (`scan_households`:
+every household list, any size, validated chunk by chunk with capped problems; the one
+exception to the order: `read_households` calls it, inside the function), `load`
+(`read_any`, the validate command); `template` (the blank Excel
 form) needs only `headers`.
 
 May import: `analysis.core`, `analysis.reference`.
