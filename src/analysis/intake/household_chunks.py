@@ -50,16 +50,34 @@ class Chunk:
 # -- reading -----------------------------------------------------------------------------------
 def _clean_text(array):
     """Arrow text as :func:`~analysis.intake.cells.clean_cell` leaves it: NFC, non-breaking
-    spaces as spaces, stripped, empty as missing."""
+    spaces as spaces, stripped, empty as missing (NFC and spaces only where not ASCII)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_dictionary(array.type):
-        array = array.cast(pa.string())
-    array = pc.utf8_normalize(array, "NFC")
-    array = pc.replace_substring(array, "\u00a0", " ")
+    if pc.all(pc.string_is_ascii(array)).as_py() is False:
+        array = pc.utf8_normalize(array, "NFC")
+        array = pc.replace_substring(array, "\u00a0", " ")
     array = pc.utf8_trim_whitespace(array)
-    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+
+
+def _text_column(column):
+    """A text column cleaned; dictionary-encoded (a pandas Categorical) when its values repeat,
+    so that each distinct value is parsed once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        values = _clean_text(column.dictionary.cast(pa.string()))
+        distinct = pc.count_distinct(values, mode="all").as_py()
+        if distinct == len(values) and values.null_count == 0:
+            return pa.DictionaryArray.from_arrays(column.indices, values).to_pandas()
+        column = column.cast(pa.string())
+    column = _clean_text(column.cast(pa.string()))
+    encoded = pc.dictionary_encode(column)
+    if len(encoded.dictionary) <= len(column) // 2:
+        return encoded.to_pandas()
+    return column.to_pandas()
 
 
 def _to_frame(batch) -> pd.DataFrame:
@@ -68,12 +86,9 @@ def _to_frame(batch) -> pd.DataFrame:
 
     data = {}
     for j, column in enumerate(batch.columns):
-        if (
-            pa.types.is_string(column.type)
-            or pa.types.is_large_string(column.type)
-            or (pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type))
-        ):
-            data[j] = _clean_text(column).to_pandas()
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            data[j] = _text_column(column)
         else:
             data[j] = column.to_pandas()
     frame = pd.DataFrame(data)

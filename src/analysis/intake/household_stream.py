@@ -315,7 +315,7 @@ def _chunk_keys(table: pd.DataFrame, rows: np.ndarray):
         here = pd.DataFrame({"y": years, "s": table["unit_system"], "r": rows}).dropna()
         first = here.groupby(["y", "s"], sort=True)["r"].min()
         systems = [(int(y), str(s), int(r)) for (y, s), r in first.items()]
-    return hashes, rows[known], systems
+    return hashes, rows[known].astype(np.int32), systems
 
 
 class _Keys:
@@ -357,13 +357,20 @@ class _Keys:
         if len(self.hashes) < 2:
             return []
         hashes = np.concatenate(self.hashes)
-        chunk = np.repeat(np.arange(len(self.hashes)), [len(h) for h in self.hashes])
-        order = np.argsort(hashes, kind="stable")
-        h = hashes[order]
-        same = np.flatnonzero(h[1:] == h[:-1]) + 1
-        if not len(same):
+        self.hashes = []
+        ordered = np.sort(hashes)
+        repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        del ordered
+        if not len(repeated):
             return []
-        rows = np.concatenate(self.rows)
+        sizes = [len(r) for r in self.rows]
+        where = np.flatnonzero(np.isin(hashes, repeated))  # the few rows involved
+        chunk = np.repeat(np.arange(len(sizes)), sizes)[where]
+        rows = np.concatenate(self.rows)[where]
+        h = hashes[where]
+        order = np.argsort(h, kind="stable")
+        h = h[order]
+        same = np.flatnonzero(h[1:] == h[:-1]) + 1
         starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
         first = order[starts[np.searchsorted(starts, same, side="right") - 1]]
         other = order[same]

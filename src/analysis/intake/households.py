@@ -179,6 +179,10 @@ def _parse_columns(
     out: dict[str, list | pd.Series] = {}
 
     def conv(series, parser, col):
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            typed = _by_category(series, parser, source, _dtype_of(col, kinds[col]))
+            if typed is not None:
+                return typed
         return convert_cells(series, parser, rows, source, col, bad, problems)
 
     for col, kind in kinds.items():
@@ -211,6 +215,29 @@ def _parse_columns(
         elif kind == "flag":
             out[col] = conv(series, parse_flag, col)
     return out
+
+
+def _dtype_of(col: str, kind: str) -> str:
+    """The dtype of a parsed column (as :func:`_household_frame` builds it)."""
+    if col in ("year", "members") or kind == "count":
+        return "Int64"
+    return {"number": "Float64", "flag": "boolean"}.get(kind, "str")
+
+
+def _by_category(series: pd.Series, parser, source: str, dtype: str) -> pd.Series | None:
+    """A categorical column parsed once per category, as a typed column; None when some
+    category cannot be parsed (the caller then names every cell that holds it)."""
+    cats = series.cat.categories
+    found: list[Problem] = []
+    parsed = convert_cells(
+        pd.Series(cats, dtype=object), parser, [0] * len(cats), source, "", set(), found
+    )
+    if found:
+        return None
+    lookup = pd.array([*parsed, None], dtype=dtype)
+    codes = series.cat.codes.to_numpy().copy()
+    codes[codes < 0] = len(parsed)  # empty cells: the trailing missing value
+    return pd.Series(lookup.take(codes), index=series.index)
 
 
 def _resolve_communes(
