@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.compute import flows
 from analysis.intake.household_stream import HouseholdScan, scan_households
 from analysis.reference import schema
 from analysis.reference.geography import Geography, load_geography
@@ -241,6 +242,37 @@ def _empty_rows(frame: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     for col in END_COLUMNS + CHECK_COLUMNS:
         empty[col] = 0.0
     return empty
+
+
+def summarise_records(frame: pd.DataFrame, geography: Geography | None = None) -> pd.DataFrame:
+    """The summary rows of validated household records, as the reports read them.
+
+    Records by former commune go through :func:`analysis.compute.flows.summarise_households`
+    (stocks and flows over the panel); records kept by new commune (the 2025 review on) are
+    summed by new commune and zone (:func:`summary_table`: flows and credit fields missing,
+    they need the households' earlier reviews), for the reports to put onto the former
+    districts (:func:`analysis.intake.allocate.to_former_districts`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`~analysis.intake.households.read_households`.
+    geography : Geography, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Summary rows; with a ``unit_system`` column when any record is by new commune.
+    """
+    geo = geography or load_geography()
+    new = frame["unit_system"].eq(geo.new_system) if "unit_system" in frame else None
+    if new is None or not new.any():
+        return flows.summarise_households(frame, geo)
+    parts = [summary_table(chunk_sums(frame[new]), geo)]
+    if not new.all():
+        former = frame[~new].drop(columns=["unit_system"])
+        parts.insert(0, flows.summarise_households(former, geo))
+    return pd.concat(parts, ignore_index=True)
 
 
 def summarise_household_file(

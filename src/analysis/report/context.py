@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.bundled import datasets
-from analysis.compute import area_rates, deprivation, flows
+from analysis.compute import area_rates, deprivation, flows, household_sums
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
 from analysis.core.i18n import label
@@ -94,7 +94,7 @@ def load_data(data_source: str | None = None) -> DataBundle:
         frame, kind = intake.read_any(path, geography=geo)
         if kind == "households":
             households = frame
-            base = _household_summary(frame, geo)
+            base = household_sums.summarise_records(frame, geo)
         else:
             base = frame
         label_, checksum = path.name, datasets.sha256(path)
@@ -111,23 +111,6 @@ def load_data(data_source: str | None = None) -> DataBundle:
         estimated=estimated,
         notes=tuple(notes),
     )
-
-
-def _household_summary(frame: pd.DataFrame, geo: Geography) -> pd.DataFrame:
-    """Summary rows of household records: by former commune with their flows
-    (`flows.summarise_households`), and records kept by new commune (2025 on) summed by new
-    commune and zone (`household_sums`; flows and credit fields missing: they need the
-    households' earlier reviews), which `_former_districts` puts onto the former districts."""
-    new = frame["unit_system"].eq(geo.new_system) if "unit_system" in frame else None
-    if new is None or not new.any():
-        return flows.summarise_households(frame, geo)
-    from analysis.compute import household_sums
-
-    parts = [household_sums.summary_table(household_sums.chunk_sums(frame[new]), geo)]
-    if not new.all():
-        former = frame[~new].drop(columns=["unit_system"])
-        parts.insert(0, flows.summarise_households(former, geo))
-    return pd.concat(parts, ignore_index=True)
 
 
 def _former_districts(base: pd.DataFrame, geo: Geography):
