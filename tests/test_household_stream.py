@@ -194,3 +194,24 @@ def test_workers_give_the_same_result(tmp_path):
     assert one.rows == two.rows == 3_000 and one.chunks == two.chunks
     for a, b in zip(one.results, two.results, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_repeated_cells_parsed_once_keep_the_parsers_rules(tmp_path):
+    """Columns whose values repeat are parsed once per value: Vietnamese numbers, yes/no words
+    and the year's range check stay those of the cell parsers."""
+    records = _records(1_000)[["household_id", "year", "commune_code", "zone", "members"]]
+    records["income_pc"] = "1.250.000"
+    records.loc[::2, "income_pc"] = "980000"
+    records["ethnic_minority"] = "có"
+    records.loc[::3, "ethnic_minority"] = "không"
+    path = tmp_path / "hh.csv"
+    records.to_csv(path, index=False)
+    table = read_households(path)
+    assert table["income_pc"].tolist()[:2] == [980000.0, 1250000.0]
+    assert table["ethnic_minority"].tolist()[:4] == [False, True, True, False]
+    records["year"] = records["year"].astype(str)
+    records.loc[500, "year"] = "3024"
+    records.to_csv(path, index=False)
+    scan = scan_households(path)
+    assert [(p.row, p.column) for p in scan.problems] == [(502, "year")]
+    assert "'3024' is not a year" in scan.problems[0].message

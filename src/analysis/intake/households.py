@@ -180,7 +180,8 @@ def _parse_columns(
 
     def conv(series, parser, col):
         if isinstance(series.dtype, pd.CategoricalDtype):
-            typed = _by_category(series, parser, source, _dtype_of(col, kinds[col]))
+            dtype = _dtype_of(col, kinds[col])
+            typed = _by_category(series, parser, source, dtype, digits=col != "year")
             if typed is not None:
                 return typed
         return convert_cells(series, parser, rows, source, col, bad, problems)
@@ -224,10 +225,22 @@ def _dtype_of(col: str, kind: str) -> str:
     return {"number": "Float64", "flag": "boolean"}.get(kind, "str")
 
 
-def _by_category(series: pd.Series, parser, source: str, dtype: str) -> pd.Series | None:
+def _by_category(
+    series: pd.Series, parser, source: str, dtype: str, digits: bool = True
+) -> pd.Series | None:
     """A categorical column parsed once per category, as a typed column; None when some
-    category cannot be parsed (the caller then names every cell that holds it)."""
+    category cannot be parsed (the caller then names every cell that holds it). With
+    ``digits``, categories that are all plain digits (at most 15, within what the amount and
+    count parsers accept) are read without the parser (not for years: their range is the
+    parser's check)."""
     cats = series.cat.categories
+    codes = series.cat.codes.to_numpy().copy()
+    codes[codes < 0] = len(cats)  # empty cells: the trailing missing value
+    if digits and dtype in ("Int64", "Float64") and cats.dtype == "str" and len(cats):
+        text = cats.to_series()
+        if text.str.fullmatch(r"[0-9]{1,15}").all():  # plain digits: no separator to read
+            lookup = pd.array([*text.astype("int64"), None], dtype=dtype)
+            return pd.Series(lookup.take(codes), index=series.index)
     found: list[Problem] = []
     parsed = convert_cells(
         pd.Series(cats, dtype=object), parser, [0] * len(cats), source, "", set(), found
@@ -235,8 +248,6 @@ def _by_category(series: pd.Series, parser, source: str, dtype: str) -> pd.Serie
     if found:
         return None
     lookup = pd.array([*parsed, None], dtype=dtype)
-    codes = series.cat.codes.to_numpy().copy()
-    codes[codes < 0] = len(parsed)  # empty cells: the trailing missing value
     return pd.Series(lookup.take(codes), index=series.index)
 
 
