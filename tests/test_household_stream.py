@@ -215,3 +215,21 @@ def test_repeated_cells_parsed_once_keep_the_parsers_rules(tmp_path):
     scan = scan_households(path)
     assert [(p.row, p.column) for p in scan.problems] == [(502, "year")]
     assert "'3024' is not a year" in scan.problems[0].message
+
+
+def test_validate_command_lists_the_first_problems_and_counts_all(tmp_path, capsys):
+    from analysis.intake.load import main_validate
+
+    records = _records(300)
+    records["commune_code"] = "99999"
+    path = tmp_path / "hh.csv"
+    records.to_csv(path, index=False)
+    assert main_validate([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("unknown commune '99999'") == 50
+    assert "and 250 more row(s) with the same problem as row 2" in out
+    assert "300 problems in all in 300 rows" in out
+    good = tmp_path / "good.csv"
+    _records(300).to_csv(good, index=False)
+    assert main_validate([str(good)]) == 0
+    assert "OK: 300 rows (households)" in capsys.readouterr().out

@@ -87,7 +87,16 @@ def main_validate(paths: list[str]) -> int:
                 workers = 2 if _size(path) > PARALLEL_BYTES and (os.cpu_count() or 1) > 1 else 1
                 scan = scan_households(path, workers=workers)
                 if scan.problems:
-                    raise IntakeError(scan.problems)
+                    err = IntakeError(scan.problems)
+                    status = 1
+                    print(str(err))
+                    listed = sum(1 for p in scan.problems if not p.message.startswith("and "))
+                    if scan.total_problems > listed:
+                        print(
+                            f"  {scan.total_problems:,} problems in all in {scan.rows:,} rows; "
+                            "the first of each kind are listed"
+                        )
+                    continue
                 rows, notes = scan.rows, scan.notes
             else:
                 frame = read_summary(path)
