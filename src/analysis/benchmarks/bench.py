@@ -576,7 +576,8 @@ def _b4_section(manifest: dict, rows: list[Row], log=None) -> list[str]:
                 "s",
                 [float(e.get("timings", {}).get(k, 0) or 0) for e in reports.values()],
                 [],
-                "wall seconds over reports (min-max across reports)",
+                ("CPU" if k == "cpu" else "wall")
+                + " seconds over reports (min-max across reports)",
             )
         )
     for k in _B4_CPU_STEPS:
