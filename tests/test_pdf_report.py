@@ -43,7 +43,8 @@ def test_unused_cell_ids_and_classes_are_dropped_for_the_pdf():
         '<a href="#T_a_row0_col1">link</a>'
         '<table id="T_a"><tr><th id="T_a_level0_col0" class="col_heading level0 col0">h</th>'
         '<td id="T_a_row0_col1" class="data row0 col1" colspan="2">1</td></tr>'
-        "<tr><td id='T_a_row1_col0' class='data keep row1'>2</td><td>3</td></tr></table>"
+        "<tr><td id='T_a_row1_col0' class='data keep row1'>2</td>"
+        "<td title=\"a id='z' class=b\" id=T_a_row1_col1>3</td></tr></table>"
     )
     out = pdf_report._drop_unused_cell_attributes(page, ".col0 { y: 2 }")
     # kept: the table's id (not a cell), ids a rule or a link names, classes a rule names
@@ -52,7 +53,8 @@ def test_unused_cell_ids_and_classes_are_dropped_for_the_pdf():
         '<a href="#T_a_row0_col1">link</a>'
         '<table id="T_a"><tr><th class="col0">h</th>'
         '<td id="T_a_row0_col1" colspan="2">1</td></tr>'
-        "<tr><td id='T_a_row1_col0' class=\"keep\">2</td><td>3</td></tr></table>"
+        "<tr><td id='T_a_row1_col0' class=\"keep\">2</td>"
+        "<td title=\"a id='z' class=b\">3</td></tr></table>"
     )
     assert pdf_report._drop_unused_cell_attributes("<p>x</p>") == "<p>x</p>"
 

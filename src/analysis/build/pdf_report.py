@@ -206,7 +206,8 @@ def _resolve_css_variables(html: str) -> str:
 
 
 _CELL_TAG_RE = re.compile(r"<(td|th)\b([^<>]*)>", re.I)
-_CELL_ATTR_RE = re.compile(r"""\s(id|class)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+# one attribute after another (a match never starts inside a quoted value)
+_CELL_ATTR_RE = re.compile(r"""\s+([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""")
 _CSS_ID_RE = re.compile(r"#(-?[_a-zA-Z][\w-]*)")
 _CSS_CLASS_RE = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 
@@ -237,7 +238,11 @@ def _drop_unused_cell_attributes(html: str, extra_css: str = "") -> str:
     classes = set(_CSS_CLASS_RE.findall(css))
 
     def _attr(m: re.Match) -> str:
-        name, value = m.group(1).lower(), m.group(2) if m.group(2) is not None else m.group(3)
+        name, value = m.group(1).lower(), m.group(2) or ""
+        if name not in ("id", "class"):
+            return m.group(0)
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
         if name == "id":
             return m.group(0) if value in ids else ""
         kept = [c for c in value.split() if c in classes]
