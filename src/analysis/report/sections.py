@@ -42,6 +42,7 @@ from analysis.report.section_data import (
     ethnic_data,
     flows_data,
     headline_data,
+    new_communes_data,
     place_data,
     trends_data,
 )
@@ -66,6 +67,8 @@ __all__ = [
     "headline_data",
     "league_data",
     "league_table",
+    "new_communes",
+    "new_communes_data",
     "place",
     "place_data",
     "projections",
@@ -240,11 +243,12 @@ def deprivations(ctx: ReportContext) -> None:
 
 def communes(ctx: ReportContext) -> None:
     """Communes ranked by poverty rate, small counts flagged, especially difficult marked
-    (`communes_data`)."""
-    heading(ctx, "report.section.communes")
+    (`communes_data`); from the 2025 review, the new communes over the former district
+    (`new_communes`)."""
     if ctx.geography.unit_system_for_year(ctx.year) != ctx.geography.former_system:
-        note(ctx, label("note.new_communes", ctx.lang, year=ctx.year))
+        new_communes(ctx)
         return
+    heading(ctx, "report.section.communes")
     data = communes_data(ctx)
     if data is None:
         note(ctx, label("note.no_communes", ctx.lang))
@@ -277,6 +281,42 @@ def communes(ctx: ReportContext) -> None:
         note(
             ctx, label("note.small_count", ctx.lang, n=format_number(ctx.min_households, ctx.lang))
         )
+
+
+def new_communes(ctx: ReportContext) -> None:
+    """From the 2025 review: the new communes of 1 July 2025 over the area ranked by poverty
+    rate, each with its former communes and its figures as reported, those spanning two former
+    districts marked (`new_communes_data`); nothing for a review kept by former commune."""
+    lang = ctx.lang
+    if ctx.geography.unit_system_for_year(ctx.year) == ctx.geography.former_system:
+        return
+    heading(ctx, "report.section.new_communes")
+    data = new_communes_data(ctx)
+    if data is None:
+        note(ctx, label("note.no_new_communes", lang, year=ctx.year))
+        return
+    df, mark = data.communes, label("marker.split_commune", lang)
+    names = [f"{c} {mark}" if s else c for c, s in zip(df["commune"], df["split"], strict=True)]
+    area = label("title.area_suffix", lang, area=ctx.area_name)
+    figure(charts.commune_ranking_chart(df.assign(commune=names), lang, ctx.source,
+           ctx.data.synthetic, reference=data.area_rate, reference_label=ctx.area_name,
+           title=label("title.new_commune_ranking", lang, area=area)))  # fmt: skip
+    shown = df.assign(
+        commune=names,
+        rate=df["rate"].where(~df["small_count"]),
+        especially_difficult=[label(f"word.{'yes' if v else 'no'}", lang)
+                              for v in df["especially_difficult"]],  # fmt: skip
+    ).rename(columns={"near_rate": "near_poverty_rate"})[  # fmt: skip
+        ["commune", "former_communes", "former_districts", "total", "poor", "rate", "near_poor",
+         "near_poverty_rate", "em_poor", "especially_difficult"]]  # fmt: skip
+    counts = {c: "count" for c in ("total", "poor", "near_poor", "em_poor")}
+    table(ctx, shown, "new_communes", "report.section.new_communes",
+          counts | {"rate": "rate", "near_poverty_rate": "rate"})  # fmt: skip
+    note(ctx, label("note.new_communes", lang, year=ctx.year))
+    if df["split"].any():
+        note(ctx, label("note.split_communes", lang))
+    if df["small_count"].any():
+        note(ctx, label("note.small_count", lang, n=format_number(ctx.min_households, lang)))
 
 
 def place(ctx: ReportContext) -> None:
