@@ -301,20 +301,25 @@ def new_communes(ctx: ReportContext) -> None:
     figure(charts.commune_ranking_chart(df.assign(commune=names), lang, ctx.source,
            ctx.data.synthetic, reference=data.area_rate, reference_label=ctx.area_name,
            title=label("title.new_commune_ranking", lang, area=area)))  # fmt: skip
+    ed = label("marker.especially_difficult", lang)  # the table marks what the chart colours
+    marked = zip(names, df["especially_difficult"], strict=True)
     shown = df.assign(
-        commune=names,
+        commune=[f"{n} ({ed})" if e else n for n, e in marked],
         rate=df["rate"].where(~df["small_count"]),
-        especially_difficult=[label(f"word.{'yes' if v else 'no'}", lang)
-                              for v in df["especially_difficult"]],  # fmt: skip
-    ).rename(columns={"near_rate": "near_poverty_rate"})[  # fmt: skip
-        ["commune", "former_communes", "former_districts", "total", "poor", "rate", "near_poor",
-         "near_poverty_rate", "em_poor", "especially_difficult"]]  # fmt: skip
+    )
+    where = ["former_districts"] if ctx.level == "province" else []  # a district's are its own
+    shown = shown[["commune", *where, "former_communes", "total", "poor", "rate", "near_poor",
+                   "em_poor"]]  # fmt: skip
     counts = {c: "count" for c in ("total", "poor", "near_poor", "em_poor")}
-    table(ctx, shown, "new_communes", "report.section.new_communes",
-          counts | {"rate": "rate", "near_poverty_rate": "rate"})  # fmt: skip
+    short = {c: label(f"col.short_{c}", lang) for c in counts}  # eight columns fit a page
+    table(ctx, shown, "new_communes", "report.section.new_communes", counts | {"rate": "rate"},
+          headers=short)  # fmt: skip
     note(ctx, label("note.new_communes", lang, year=ctx.year))
-    if df["split"].any():
-        note(ctx, label("note.split_communes", lang))
+    split = df[df["split"]]
+    if len(split):
+        pairs = zip(split["commune"], split["former_districts"], strict=True)
+        spans = "; ".join(f"{c} ({d})" for c, d in pairs)
+        note(ctx, label("note.split_communes", lang, communes=spans))
     if df["small_count"].any():
         note(ctx, label("note.small_count", lang, n=format_number(ctx.min_households, lang)))
 
