@@ -244,8 +244,8 @@ def deprivations(ctx: ReportContext) -> None:
 def communes(ctx: ReportContext) -> None:
     """Communes ranked by poverty rate, small counts flagged, especially difficult marked
     (`communes_data`); from the 2025 review, the new communes over the former district
-    (`new_communes`)."""
-    if ctx.geography.unit_system_for_year(ctx.year) != ctx.geography.former_system:
+    (`new_communes`), unless the file keeps that review by former commune."""
+    if new_communes_data(ctx) is not None:
         new_communes(ctx)
         return
     heading(ctx, "report.section.communes")
