@@ -315,9 +315,18 @@ def _name_check(
     try:
         named = resolve(name, level, system, why)
     except UnknownAreaError as err:
-        if "ambiguous" in str(err):  # a name of several units of the row's system
+        if code in err.candidates:  # a name of several units of the row's system, one the code's
             return None
-        return unit_systems.name_conflict(geo, code, name, system, why)
+        conflict = unit_systems.name_conflict(geo, code, name, system, why)
+        named = " or ".join(
+            f"{geo.area_name(c, bare=False, unit_system=system)} ({c})" for c in err.candidates
+        )
+        return conflict or (
+            f"code {code} is {geo.area_name(code, unit_system=system)} but the name column says "
+            f"{name!r}, which is "
+            + (named if named else f"not an area of {geo.province['bare_name']}")
+            + "; correct the code or the name"
+        )
     if named == code:
         return None
     return (
