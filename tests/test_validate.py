@@ -300,3 +300,65 @@ def test_every_rule_message_names_a_known_column():
             read_summary(BAD / name)
         except IntakeError as err:
             assert all(p.column is None or p.column in columns for p in err.problems), name
+
+
+# -- an unreadable cell is reported once, and no rule that reads it runs on its row ----------------
+SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "summary.csv"
+
+
+def _rows_with_flows() -> pd.DataFrame:
+    table = pd.read_csv(SYNTHETIC, dtype=str, keep_default_na=False)
+    flows = table[(table["poor_escaped"] != "") & (table["em_poor_escaped"] != "")]
+    return flows.head(3).reset_index(drop=True)
+
+
+_SPEC = column_headers("summary")
+COUNT_COLUMNS = list(_SPEC.loc[_SPEC["kind"].isin(["count", "signed"]), "column"])
+
+
+@pytest.mark.parametrize("column", COUNT_COLUMNS)
+def test_one_unreadable_count_is_exactly_one_problem(tmp_path, column):
+    # '12,5' where a count is expected: before, it counted as 0 in the flow identities and
+    # the deprivation rules (one '12,5' in poor_end gave 10 problems)
+    table = _rows_with_flows()  # valid as they are: see the test below
+    table.loc[1, column] = "12,5"
+    problem = only(problems_in(_write(tmp_path, table)))
+    assert (problem.row, problem.column) == (3, column)
+    assert "'12,5' is not a whole number" in problem.message
+
+
+def test_the_rows_with_flows_are_valid(tmp_path):
+    assert len(read_summary(_write(tmp_path, _rows_with_flows()))) == 3
+
+
+def _write(tmp_path, table: pd.DataFrame) -> Path:
+    path = tmp_path / "summary.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def problems_in(path: Path, reader=read_summary) -> list[Problem]:
+    with pytest.raises(IntakeError) as info:
+        reader(path)
+    return info.value.problems
+
+
+def test_one_unreadable_member_count_is_exactly_one_problem(tmp_path):
+    # members is read by three household rules (insured, training need, loans do not)
+    path = tmp_path / "households.csv"
+    text = (GOOD / "households_vi.csv").read_text(encoding="utf-8").splitlines()
+    header, first = text[0], text[1].split(",")
+    first[header.split(",").index("Số nhân khẩu")] = '"4,5"'
+    path.write_text("\n".join([header, ",".join(first), *text[2:]]) + "\n", encoding="utf-8")
+    problem = only(problems_in(path, read_households))
+    assert (problem.row, problem.column) == (2, "members")
+
+
+def test_validate_skips_the_rules_that_read_an_unreadable_cell():
+    # poor_end empty because it could not be read: the deprivation counts (12 > 0 + 3 near-poor)
+    # are not compared with it
+    df = _frame(poor_end=None, near_poor_end=3, dep_health_insurance=12)
+    assert {p.column for p in validate_summary(df, "frame")} >= {"poor_end", "dep_health_insurance"}
+    assert validate_summary(df, "frame", unreadable={(2, "poor_end")}) == []
+    # another row's unreadable cell does not hide this row's problems
+    assert validate_summary(df, "frame", unreadable={(3, "poor_end")}) != []

@@ -121,7 +121,9 @@ def read_households(
 
     table = _household_frame(out, list(spec["column"]), kinds, len(rows))
     problems += [
-        p for p in validate_households(table, source, rows, geo) if (p.row, p.column) not in bad
+        p
+        for p in validate_households(table, source, rows, geo, unreadable=bad)
+        if (p.row, p.column) not in bad
     ]
     raise_problems(problems)
     table = _household_final(table, kinds)

@@ -229,7 +229,8 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
     Raises
     ------
     IntakeError
-        For a missing, empty, damaged or unknown file, or no header row when one is required.
+        For a missing, empty, damaged or unknown file, a Parquet file without rows, or no
+        header row when one is required.
     """
     path = Path(path)
     source = path.name
@@ -246,6 +247,12 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
         return _raw_from_rows(grid, numbers, source, keys, require_known, notes, formulas)
     if ext in (".parquet", ".pq"):
         header, frame = parquet_columns(path, source)
+        if frame.empty:
+            raise IntakeError(
+                f"the file has no data rows (only its {len(header)} column names); check that "
+                "this is the file with the data, and export it again with its rows",
+                source,
+            )
         return RawTable(
             source=source,
             header=header,

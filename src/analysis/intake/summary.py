@@ -135,7 +135,9 @@ def read_summary(
 
     table = _summary_frame(out, len(rows))
     problems += [
-        p for p in validate_summary(table, source, rows, geo) if (p.row, p.column) not in bad
+        p
+        for p in validate_summary(table, source, rows, geo, unreadable=bad)
+        if (p.row, p.column) not in bad
     ]
     raise_problems(problems)
     table = _summary_final(table)
