@@ -362,3 +362,72 @@ def test_validate_skips_the_rules_that_read_an_unreadable_cell():
     assert validate_summary(df, "frame", unreadable={(2, "poor_end")}) == []
     # another row's unreadable cell does not hide this row's problems
     assert validate_summary(df, "frame", unreadable={(3, "poor_end")}) != []
+
+
+# -- names beside codes --------------------------------------------------------------------------
+HOUSEHOLD_HEADER = "Mã hộ,Năm rà soát,Xã,Huyện,Khu vực,Số nhân khẩu\n"
+
+
+def test_a_commune_code_beside_another_district_is_one_problem_naming_both(tmp_path):
+    path = tmp_path / "households.csv"
+    path.write_text(
+        HOUSEHOLD_HEADER + "A1,2023,25280,Bù Đăng,nông thôn,4\n"  # 25280: Xã Lộc Thạnh, Lộc Ninh
+        "A2,2023,Xã Lộc Thạnh,Lộc Ninh,nông thôn,4\nA3,2023,Xã Lộc Thành,,nông thôn,4\n",
+        encoding="utf-8",
+    )
+    problem = only(problems_in(path, read_households))
+    assert (problem.row, problem.column) == (2, "commune_code")
+    assert "Xã Lộc Thạnh (25280) of Huyện Lộc Ninh" in problem.message
+    assert "the district given is 'Bù Đăng' (Huyện Bù Đăng, 696)" in problem.message
+
+
+def test_a_commune_name_of_another_district_is_not_taken_for_a_new_commune(tmp_path):
+    # Bom Bo is a former commune of Bù Đăng (and a new commune's name): in Lộc Ninh it is wrong
+    path = tmp_path / "households.csv"
+    path.write_text(HOUSEHOLD_HEADER + "A1,2023,Bom Bo,Lộc Ninh,nông thôn,4\n", encoding="utf-8")
+    problem = only(problems_in(path, read_households))
+    assert "unknown commune 'Bom Bo' in Huyện Lộc Ninh: Xã Bom Bo (25405, Bù Đăng)" in (
+        problem.message
+    )
+
+
+SUMMARY_HEADER = "Năm rà soát,Mã địa bàn,Tên địa bàn,Khu vực,Tổng số hộ,Hộ nghèo cuối năm,"
+SUMMARY_HEADER += "Hộ cận nghèo cuối năm\n"
+
+
+@pytest.mark.parametrize(
+    ("year", "code", "name", "says"),
+    [
+        (2023, "692", "Bù Đăng", "code 692 is Lộc Ninh but the name column says 'Bù Đăng' (696)"),
+        (2023, "25280", "Xã Lộc Thành", "code 25280 is Lộc Thạnh but the name column says "
+         "'Xã Lộc Thành' (25294)"),
+        (2023, "25195", "Loc Thanh", "code 25195 is Tân Phú but the name column says 'Loc Thanh', "
+         "which is Xã Lộc Thạnh (25280) or Xã Lộc Thành (25294)"),
+        (2023, "25280", "Quận 1", "the name column says 'Quận 1', which is not an area of Bình "
+         "Phước"),
+        (2025, "25195", "Xã Lộc Thành", "code 25195 is Bình Phước but the name column says "
+         "'Xã Lộc Thành' (25294)"),
+    ],
+)  # fmt: skip
+def test_a_name_that_contradicts_its_code_is_an_error_naming_both(tmp_path, year, code, name, says):
+    path = tmp_path / "summary.csv"
+    path.write_text(
+        SUMMARY_HEADER + f"{year},{code},{name},nông thôn,100,10,20\n", encoding="utf-8"
+    )
+    problem = only(problems_in(path))
+    assert (problem.row, problem.column) == (2, "area_code")
+    assert says in problem.message
+
+
+@pytest.mark.parametrize(
+    ("year", "code", "name"),
+    [(2023, "25280", "Loc Thanh"), (2023, "25280", "Xã Lộc Thạnh"), (2025, "25294", "Loc Thanh"),
+     (2023, "692", "H. Lộc Ninh")],
+)  # fmt: skip
+def test_a_name_that_agrees_with_its_code_is_accepted(tmp_path, year, code, name):
+    # "Loc Thanh" is ambiguous alone, but one of the two it may mean is the code's
+    path = tmp_path / "summary.csv"
+    path.write_text(
+        SUMMARY_HEADER + f"{year},{code},{name},nông thôn,100,10,20\n", encoding="utf-8"
+    )
+    assert list(read_summary(path)["area_code"]) == [code]

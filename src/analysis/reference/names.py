@@ -54,7 +54,8 @@ class UnknownAreaError(WorkbookError, ValueError):
     ----------
     message : str
     candidates : iterable of str, optional
-        For an ambiguous name, the codes it may mean (empty otherwise).
+        The codes the name may mean: those of an ambiguous name, or of a name of units
+        outside the district given (empty for an unknown name).
     """
 
     def __init__(self, message: str, candidates=()):
@@ -269,7 +270,8 @@ class NameIndex:
             verb = "is" if len(outside) == 1 else "are"
             raise UnknownAreaError(
                 f"unknown {self.kind} {raw!r} in {where}: {named} {verb} elsewhere; correct "
-                f"the district or the {self.kind}, or write the {self.kind}'s code"
+                f"the district or the {self.kind}, or write the {self.kind}'s code",
+                outside,
             )
         close = self.closest(raw, within)
         if close:
