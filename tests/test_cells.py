@@ -141,3 +141,19 @@ def test_any_text_is_a_zone_for_both_or_for_neither(text):
     except StandardError:
         column = None
     assert cell == column
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Loc Thnah", "unknown commune 'Loc Thnah'; closest known names: Lộc Thạnh, Lộc Thành"),
+        ("Bu Dangg", "unknown district 'Bu Dangg'; closest known names: Bù Đăng"),
+        ("Củ Chi", "unknown district or commune 'Củ Chi': not in this province"),
+        ("Loc Thanh", "commune name 'Loc Thanh' is ambiguous"),
+    ],
+)
+def test_an_unknown_bare_area_gets_the_close_names_of_either_level(text, says):
+    resolve = cells.area_resolver(load_geography())
+    with pytest.raises(UnknownAreaError) as caught:
+        resolve(text, None)
+    assert str(caught.value).startswith(says)

@@ -389,7 +389,8 @@ def area_resolver(geo: Geography) -> Callable[[str, str | None], str]:
         ``resolve(text, level) -> code``. A code is accepted with or without its leading zeros;
         a name with a commune prefix (``Xã``, ``Phường``...) is looked up among communes, one
         with a district prefix among districts, and a bare name among districts first. Raises
-        :class:`~analysis.reference.geography.UnknownAreaError` for an unknown area.
+        :class:`~analysis.reference.geography.UnknownAreaError` for an unknown area: with the
+        close district names, else the close commune names, else "not in this province".
     """
     districts = set(geo.district_codes())
     communes = set(geo.communes["commune_code"])
@@ -415,9 +416,18 @@ def area_resolver(geo: Geography) -> Callable[[str, str | None], str]:
             try:
                 return geo.resolve_commune(text)
             except UnknownAreaError as second:
-                if "ambiguous" in str(second):
+                if second.candidates:  # an ambiguous commune name
                     raise
-                raise first from None
+                if geo.names["district"].closest(text):
+                    raise first from None
+                if geo.names["commune"].closest(text):
+                    raise second from None
+                place = geo.province["bare_name"]
+                raise UnknownAreaError(
+                    f"unknown district or commune {text!r}: not in this province ({place} has "
+                    "no district or commune of that name or one close to it); check that the "
+                    f"file is for {place}, or write the area code"
+                ) from None
 
     return resolve
 
