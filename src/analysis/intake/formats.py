@@ -123,6 +123,7 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
 #: The separators a CSV file may use, the most usual first (it wins a tie).
 DELIMITERS = (",", ";", "\t")
 _SNIFF_ROWS = 50
+_SNIFF_CHARS = 1 << 16  # the first rows are in the first 64 KiB of any table analysts keep
 
 
 def sniff_delimiter(text: str) -> str:
@@ -147,7 +148,7 @@ def sniff_delimiter(text: str) -> str:
     best, best_cells = DELIMITERS[0], 0
     for delimiter in DELIMITERS:
         widths: dict[int, int] = {}
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text[:_SNIFF_CHARS], newline=""), delimiter=delimiter)
         try:
             for k, row in enumerate(reader):
                 if k >= _SNIFF_ROWS:
