@@ -86,3 +86,14 @@ def test_a_parquet_file_without_rows_says_so(tmp_path, reader):
     error = _error(path, reader)
     assert f"the file has no data rows (only its {frame.shape[1]} column names)" in str(error)
     assert "None" not in str(error)
+
+
+def test_a_parquet_file_of_total_rows_only_has_no_data_rows(tmp_path):
+    table = pd.read_csv(ROOT / "data" / "synthetic" / "summary.csv", dtype=str).head(1)
+    table["area_code"] = "Tổng cộng"  # a total row, dropped
+    table.to_parquet(tmp_path / "totals.parquet")
+    error = _error(tmp_path / "totals.parquet")
+    assert "no data rows in the file; fill in the figures" in str(error)
+    assert "None" not in str(error)
+    table.to_csv(tmp_path / "totals.csv", index=False)
+    assert "no data rows below the header (row 1)" in str(_error(tmp_path / "totals.csv"))

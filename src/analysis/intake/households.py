@@ -115,7 +115,7 @@ def read_households(
         out[unit_systems.UNIT_SYSTEM] = pd.Series(systems, dtype="str")
     if not rows and not problems:
         raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the households",
+            f"no data rows {raw.below_header}; fill in the households",
             source,
         )
 

@@ -75,6 +75,14 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     formulas: dict[tuple[int, str], Problem] = field(default_factory=dict)  # (row, letter)
 
+    @property
+    def below_header(self) -> str:
+        """Where the data rows are, for messages: ``"below the header (row 5)"``, or ``"in the
+        file"`` for a file without a header row (Parquet)."""
+        if self.header_row is None:
+            return "in the file"
+        return f"below the header (row {self.header_row})"
+
 
 _NUMBERING = re.compile(r"^\(?([0-9]{1,3}|[A-Za-z])\)?$")
 

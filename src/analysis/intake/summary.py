@@ -129,9 +129,7 @@ def read_summary(
         out[unit_systems.UNIT_SYSTEM] = systems
     out, rows = _skip_unfilled(out, rows, len(frame), bad, raw.notes)
     if not rows and not problems:
-        raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the figures", source
-        )
+        raise IntakeError(f"no data rows {raw.below_header}; fill in the figures", source)
 
     table = _summary_frame(out, len(rows))
     problems += [
