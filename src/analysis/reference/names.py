@@ -236,9 +236,8 @@ class NameIndex:
         ------
         UnknownAreaError
             For an ambiguous name (the units it matches and how to tell them apart), a name of
-            a unit outside ``within``, or an unknown name: the close names (a few edits away,
-            on names without diacritics and prefixes) or, when none is close, that the name
-            is not in this province.
+            a unit outside ``within``, or an unknown name: the close names (:meth:`closest`)
+            or, when none is close, that the name is not in this province.
         """
         raw = str(text).strip()
         if raw in self.codes:
@@ -250,6 +249,7 @@ class NameIndex:
                 f"unknown {self.kind}: the name is empty; write a name or a code"
             )
         outside: set[str] = set()
+        ambiguous: frozenset = frozenset()
         for exact_key, folded_key in (
             (_exact_key(raw), fold(raw)),
             (bare_key_text(raw), bare_key(raw)),
@@ -263,8 +263,9 @@ class NameIndex:
                 spelled = self.exact.get(exact_key, frozenset()) & hits
                 if len(spelled) == 1:
                     return next(iter(spelled))
-                codes = spelled or hits
-                raise UnknownAreaError(self._ambiguous(raw, codes, within is not None), codes)
+                ambiguous = ambiguous or spelled or hits  # the prefix may be plain: "Xa Lộc Thạnh"
+        if ambiguous:
+            raise UnknownAreaError(self._ambiguous(raw, ambiguous, within is not None), ambiguous)
         if outside:
             named = " and ".join(self.label(c) for c in sorted(outside))
             verb = "is" if len(outside) == 1 else "are"
