@@ -58,12 +58,21 @@ class Rule:
         ``passes(frame) -> boolean Series``; NaN counts as passing.
     message : callable
         ``message(row) -> str``: what is wrong with a failing row and how to fix it.
+    inputs : tuple of str
+        Every column ``passes`` reads (default: ``column``). A row whose cell in one of them
+        could not be read is not checked by the rule (the unreadable cell is reported once).
     """
 
     name: str
     column: str
     passes: Callable[[pd.DataFrame], pd.Series]
     message: Callable[[pd.Series], str]
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The columns the rule reads: :attr:`inputs`, or :attr:`column` when none are given."""
+        return self.inputs or (self.column,)
 
     def check(self) -> pa.Check:
         """The rule as a pandera check named :attr:`name`.
@@ -84,7 +93,7 @@ def _le_rule(name, small, big, message) -> Rule:
         a, b = _num(f, small), _num(f, big)
         return ~(a > b)
 
-    return Rule(name, small, passes, message)
+    return Rule(name, small, passes, message, (small, big))
 
 
 def standard_indicators() -> dict[int, set[str]]:
@@ -168,8 +177,8 @@ def _flow_rules(prefix: str) -> list[Rule]:
         )
 
     return [
-        Rule(f"flow_start:{prefix}", start, start_passes, start_message),
-        Rule(f"flow:{prefix}", end, passes, message),
+        Rule(f"flow_start:{prefix}", start, start_passes, start_message, tuple(cols[:-1])),
+        Rule(f"flow:{prefix}", end, passes, message, tuple(cols)),
     ]
 
 
@@ -200,7 +209,8 @@ def _stock_rules() -> list[Rule]:
             "households in total; check the three cells"
         )
 
-    rules.append(Rule("le_total:poor_near", "near_poor_end", both_passes, both_msg))
+    both = ("poor_end", "near_poor_end", "total_households")
+    rules.append(Rule("le_total:poor_near", "near_poor_end", both_passes, both_msg, both))
     return rules
 
 
@@ -239,7 +249,8 @@ def _ethnic_minority_rules() -> list[Rule]:
             "check the cells"
         )
 
-    rules.append(Rule("em_le:em_poor_near", "em_near_poor_end", em_both_passes, em_both_msg))
+    em = ("em_poor_end", "em_near_poor_end", "em_total_households")
+    rules.append(Rule("em_le:em_poor_near", "em_near_poor_end", em_both_passes, em_both_msg, em))
     return rules
 
 
@@ -279,8 +290,9 @@ def _deprivation_rules() -> list[Rule]:
                 "leave this cell empty (or check the year)"
             )
 
-        rules.append(Rule(f"dep_le:{col}", col, dep_passes, dep_msg))
-        rules.append(Rule(f"dep_std:{col}", col, std_passes, std_msg))
+        stocks = (col, "poor_end", "near_poor_end")
+        rules.append(Rule(f"dep_le:{col}", col, dep_passes, dep_msg, stocks))
+        rules.append(Rule(f"dep_std:{col}", col, std_passes, std_msg, (col, "year")))
     return rules
 
 
@@ -362,8 +374,16 @@ def level_rules(geography: Geography) -> list[Rule]:
         )
 
     return [
-        Rule("level_matches_code", "area_level", level_passes, level_msg),
-        Rule("ddk_commune_only", "especially_difficult", ddk_passes, ddk_msg),
+        Rule(
+            "level_matches_code", "area_level", level_passes, level_msg, ("area_level", "area_code")
+        ),
+        Rule(
+            "ddk_commune_only",
+            "especially_difficult",
+            ddk_passes,
+            ddk_msg,
+            ("especially_difficult", "area_code"),
+        ),
     ]
 
 
@@ -419,7 +439,13 @@ def household_rules() -> list[Rule]:
         _le_rule("le_members:health_insured", "health_insured", "members", ins_msg),
         _le_rule("le_members:training_need", "training_need", "members", need_msg),
         _le_rule("coverage:training", "training_received", "training_need", train_msg),
-        Rule("coverage:credit", "credit_received", credit_passes, credit_msg),
+        Rule(
+            "coverage:credit",
+            "credit_received",
+            credit_passes,
+            credit_msg,
+            ("credit_received", "credit_need"),
+        ),
     ]
 
 
@@ -492,6 +518,12 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
 
     return [
         Rule("unit_system_known", column, known_passes, known_msg),
-        Rule(f"unit_system_code:{code_column}", code_column, code_passes, code_msg),
-        Rule("unit_system_year", column, year_passes, year_msg),
+        Rule(
+            f"unit_system_code:{code_column}",
+            code_column,
+            code_passes,
+            code_msg,
+            (code_column, column),
+        ),
+        Rule("unit_system_year", column, year_passes, year_msg, (column, "year")),
     ]

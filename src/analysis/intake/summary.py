@@ -129,13 +129,13 @@ def read_summary(
         out[unit_systems.UNIT_SYSTEM] = systems
     out, rows = _skip_unfilled(out, rows, len(frame), bad, raw.notes)
     if not rows and not problems:
-        raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the figures", source
-        )
+        raise IntakeError(f"no data rows {raw.below_header}; fill in the figures", source)
 
     table = _summary_frame(out, len(rows))
     problems += [
-        p for p in validate_summary(table, source, rows, geo) if (p.row, p.column) not in bad
+        p
+        for p in validate_summary(table, source, rows, geo, unreadable=bad)
+        if (p.row, p.column) not in bad
     ]
     raise_problems(problems)
     table = _summary_final(table)
@@ -315,9 +315,18 @@ def _name_check(
     try:
         named = resolve(name, level, system, why)
     except UnknownAreaError as err:
-        if "ambiguous" in str(err):  # a name of several units of the row's system
+        if code in err.candidates:  # a name of several units of the row's system, one the code's
             return None
-        return unit_systems.name_conflict(geo, code, name, system, why)
+        conflict = unit_systems.name_conflict(geo, code, name, system, why)
+        named = " or ".join(
+            f"{geo.area_name(c, bare=False, unit_system=system)} ({c})" for c in err.candidates
+        )
+        return conflict or (
+            f"code {code} is {geo.area_name(code, unit_system=system)} but the name column says "
+            f"{name!r}, which is "
+            + (named if named else f"not an area of {geo.province['bare_name']}")
+            + "; correct the code or the name"
+        )
     if named == code:
         return None
     return (

@@ -205,7 +205,8 @@ def area_resolver(geo: Geography, former: Callable[[str, str | None], str]) -> R
             try:
                 return former(text, level)
             except UnknownAreaError as err:
-                hint = None if "ambiguous" in str(err) else _new_commune_hint(geo, text, why)
+                known = "ambiguous" in str(err) or err.candidates  # a former commune's name
+                hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
                 raise UnknownAreaError(hint) from err
@@ -237,7 +238,8 @@ def commune_resolver(geo: Geography) -> Callable[[str, str | None, str, str], st
             try:
                 return former(text, district)
             except UnknownAreaError as err:
-                hint = None if "ambiguous" in str(err) else _new_commune_hint(geo, text, why)
+                known = "ambiguous" in str(err) or err.candidates  # a former commune's name
+                hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
                 raise UnknownAreaError(hint) from err
