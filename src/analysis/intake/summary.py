@@ -14,6 +14,7 @@ import re
 
 import pandas as pd
 
+from analysis.core.messages import Message
 from analysis.intake import systems as unit_systems
 from analysis.intake.cells import (
     area_fix,
@@ -129,9 +130,7 @@ def read_summary(
         out[unit_systems.UNIT_SYSTEM] = systems
     out, rows = _skip_unfilled(out, rows, len(frame), bad, raw.notes)
     if not rows and not problems:
-        raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the figures", source
-        )
+        raise IntakeError(Message("summary.no_rows", row=raw.header_row), source)
 
     table = _summary_frame(out, len(rows))
     problems += [
@@ -171,10 +170,8 @@ def _drop_total_rows(
             unit_systems.is_province_cell(code_text(c), geo, systems[i]) for c in area_cells
         )
         if total or province:
-            raw.notes.append(
-                f"row {rows[i]} is a total row ({(area_cells or first_text or ['?'])[0]}); "
-                "dropped (totals are computed from the areas)"
-            )
+            name = (area_cells or first_text or ["?"])[0]
+            raw.notes.append(Message("summary.total_row", row=rows[i], name=name))
         else:
             keep.append(i)
     return frame.iloc[keep].reset_index(drop=True), [rows[i] for i in keep]
@@ -221,7 +218,7 @@ def _year_from_title(raw: RawTable) -> int | None:
     """The one year in the title rows (``... NĂM 2023``), noted; None if none or several."""
     year = _title_year(raw)
     if year is not None:
-        raw.notes.append(f"no year column: the review year {year} is read from the title")
+        raw.notes.append(Message("summary.year_from_title", year=year))
     return year
 
 
@@ -358,13 +355,9 @@ def _infer_level_and_zone(
             for c, is_new in zip(out["area_code"], new, strict=True)
         ]
         if any(z is not None for z, is_new in zip(out["zone"], new, strict=True) if not is_new):
-            notes.append("no zone column: each commune's zone is taken from its type (xã = rural)")
+            notes.append(Message("summary.zone_from_type"))
         if any(z is not None for z, is_new in zip(out["zone"], new, strict=True) if is_new):
-            notes.append(
-                "no zone column: each new commune's zone is taken from its type (phường = urban, "
-                "xã = rural); if the review keeps households in the zone of their former "
-                "commune, add a zone column"
-            )
+            notes.append(Message("summary.zone_from_type_new"))
 
 
 def _skip_unfilled(
@@ -379,7 +372,7 @@ def _skip_unfilled(
     ]
     skipped = [rows[i] for i in range(n) if not filled[i]]
     if skipped and figure_cols:
-        notes.append(f"rows without any figures were skipped: {row_ranges(skipped)}")
+        notes.append(Message("summary.skipped_rows", rows=row_ranges(skipped)))
         idx = [i for i in range(n) if filled[i]]
         out = {c: [v[i] for i in idx] for c, v in out.items()}
         rows = [rows[i] for i in idx]

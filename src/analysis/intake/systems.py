@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.messages import Message
 from analysis.intake.problems import Problem, row_ranges
 from analysis.reference.geography import (
     COMMUNE_PREFIXES,
@@ -122,10 +123,14 @@ def mixed_year_problems(
                         source,
                         row,
                         UNIT_SYSTEM,
-                        f"this row of {year} is kept in '{system}' but rows "
-                        f"{row_ranges(groups[main])} of {year} are in '{main}'; one review year "
-                        f"is kept in one unit system: correct the {UNIT_SYSTEM} cell, or give "
-                        f"this row's figures in '{main}'",
+                        Message(
+                            "systems.year_mixed",
+                            year=year,
+                            system=system,
+                            rows=row_ranges(groups[main]),
+                            main=main,
+                            column=UNIT_SYSTEM,
+                        ),
                     )
                 )
     return problems
