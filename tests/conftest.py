@@ -17,9 +17,15 @@ os.environ["BPWB_LANG"] = "en"
 
 @pytest.fixture(autouse=True)
 def _english_messages():
-    """Every test starts with the process's message language unset (so ``BPWB_LANG`` rules)."""
-    from analysis.core.messages import set_message_language
+    """Every test starts with the message language unset (``BPWB_LANG`` rules) and ends with
+    ``BPWB_LANG`` as it found it."""
+    from analysis.core.messages import ENV_VAR, set_message_language
 
+    before = os.environ.get(ENV_VAR)
     set_message_language(None)
     yield
     set_message_language(None)
+    if before is None:  # a command run in-process with --lang sets it for its children
+        os.environ.pop(ENV_VAR, None)
+    else:
+        os.environ[ENV_VAR] = before

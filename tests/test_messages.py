@@ -253,6 +253,7 @@ def test_validate_ok_and_notes_in_vietnamese(capsys, monkeypatch):
     assert code == 0
     assert "Hợp lệ: 3 dòng (bảng tổng hợp) trong" in out
     assert "  ghi chú: dòng 5 là dòng tổng" in out
+    assert os.environ["BPWB_LANG"] == "vi"  # the processes a command starts follow --lang
     assert analysis_cli.main(["--lang", "en", "validate", str(GOOD / "summary_vi.csv")]) == 0
     assert "OK: 3 rows (summary) in" in capsys.readouterr().out
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import re
 import sys
@@ -42,7 +43,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.core.messages import LANGS, Message, set_message_language
+from analysis.core.i18n import LANGS
+from analysis.core.messages import ENV_VAR, Message, set_message_language
 
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 3
@@ -376,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = message_lang_of(argv)
     if lang is not None:  # before parsing, so that usage errors are in that language too
         set_message_language(lang)
+        os.environ[ENV_VAR] = lang  # and in the processes the command starts (kernels, workers)
     try:
         args = build_parser().parse_args(argv)
         debug = bool(args.debug)

@@ -29,9 +29,7 @@ import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from analysis.core.i18n import DEFAULT_LANG, LANGS, LOCALE_DIR, check_lang, lookup, read_table
-
-__all__ = ["LANGS", "Joined", "Message", "Number", "localize", "message_language", "messages_in"]
+from analysis.core.i18n import DEFAULT_LANG, LOCALE_DIR, check_lang, lookup, read_table
 
 MESSAGES_PATH = LOCALE_DIR / "messages.csv"
 #: Environment variable naming the message language (``vi`` or ``en``).

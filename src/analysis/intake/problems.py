@@ -56,7 +56,7 @@ class Problem:
 
         Examples
         --------
-        >>> p = Problem("a.csv", 5, "poor_end", Message("rule.fill_start", column=Column("x")))
+        >>> p = Problem("a.csv", 5, "poor_end", Message("file.empty"))
         >>> p.text("vi").split(": ")[0]
         "a.csv, dòng 5, cột 'poor_end' (Hộ nghèo cuối năm)"
         """
