@@ -171,6 +171,16 @@ def test_workbook_error_shows_its_message_in_the_language():
     assert str(WorkbookError("plain")) == "plain"
 
 
+def test_a_notebook_shows_a_user_error_in_the_report_language():
+    from analysis.report import notebook_errors
+
+    err = WorkbookError(Message("batch.lang_none"))
+    with messages_in("vi"):
+        shown = notebook_errors.message(err, "en")
+    assert "no report language given (--lang takes vi, en or vi,en)" in shown
+    assert "chưa chọn ngôn ngữ báo cáo" in notebook_errors.message(err, "vi")
+
+
 # -- real failures in both languages ---------------------------------------------------------
 def test_validation_problems_in_vietnamese_and_english():
     with pytest.raises(IntakeError) as info:
@@ -284,7 +294,7 @@ def test_validate_ok_and_notes_in_vietnamese(capsys, monkeypatch):
         ),
         (
             ["data", "check", "--nope"],
-            "lỗi: tham số không nhận ra: --nope",
+            "lỗi: không nhận ra các tham số: --nope",
             "error: unrecognized arguments: --nope",
         ),
     ],

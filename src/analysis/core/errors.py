@@ -17,12 +17,16 @@ class WorkbookError(Exception):
     `analysis.core.messages.Message` (shown in the message language).
     """
 
-    def __str__(self) -> str:
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: the message language); a plain ``str`` as it is."""
         from analysis.core.messages import localize
 
         if len(self.args) == 1:
-            return localize(self.args[0])
+            return localize(self.args[0], lang)
         return super().__str__()
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def is_user_error(exc: BaseException) -> bool:
