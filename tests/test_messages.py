@@ -326,3 +326,23 @@ def test_user_and_unexpected_errors_in_vietnamese(capsys, monkeypatch):
         "lỗi: lệnh 'report' gặp lỗi không lường trước (RuntimeError: boom); chạy lại với --debug "
         "để xem chi tiết lỗi (traceback)"
     )
+
+
+def test_the_batch_summary_in_both_languages():
+    from analysis.build.jobs import BatchResult, ReportResult
+
+    results = [
+        ReportResult("bu-dang", "696", "ok"),
+        ReportResult("loc-ninh", "694", "cached"),
+        ReportResult("province", "70", "failed", error="KeyError: 'x'"),
+    ]
+    batch = BatchResult(2025, "vi", Path("reports/2025/vi"), results, wall_seconds=12.34)
+    with messages_in("vi"):
+        assert batch.summary().splitlines() == [
+            "reports/2025/vi: đã tạo 1, không đổi 1, lỗi 1 trong 12,3 giây",
+            "  LỖI province (70): KeyError: 'x'  -> province.log",
+        ]
+    with messages_in("en"):
+        assert batch.summary().splitlines()[0] == (
+            "reports/2025/vi: 1 built, 1 unchanged, 1 failed in 12.3 s"
+        )
