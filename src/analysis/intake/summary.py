@@ -290,7 +290,9 @@ def _resolve_areas(
         except UnknownAreaError as err:
             codes.append(None)
             bad.add((rows[i], "area_code"))
-            problems.append(Problem(source, rows[i], "area_code", area_fix(str(err))))
+            # the error's own message (a Message keeps its key, so it shows in either language)
+            said = err.args[0] if len(err.args) == 1 and isinstance(err.args[0], str) else str(err)
+            problems.append(Problem(source, rows[i], "area_code", area_fix(said)))
             continue
         codes.append(code)
         if not from_name and name_cell is not None:
@@ -317,9 +319,12 @@ def _name_check(
         return unit_systems.name_conflict(geo, code, name, system, why)
     if named == code:
         return None
-    return (
-        f"code {code} is {geo.area_name(code, unit_system=system)} but the name column says "
-        f"{name!r} ({named}); correct the code or the name"
+    return Message(
+        "summary.name_mismatch",
+        code=code,
+        name=geo.area_name(code, unit_system=system),
+        given=repr(name),
+        named=named,
     )
 
 
