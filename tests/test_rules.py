@@ -35,9 +35,18 @@ def test_flow_rule_shows_the_sum():
         ]
     )
     assert not rule.passes(frame).iloc[0]
-    assert rule.message(frame.iloc[0]).startswith(
-        "end of year is 951 but start 1.210 − escaped 300 + re-poverty 5 + new 40 − other 5 "
+    message = rule.message(frame.iloc[0])
+    # 1210 - 300 + 5 + 40 + (-5) = 950, one less than the 951 written
+    assert message.startswith(
+        "end of year is 951 but start 1,210 − escaped 300 + re-poverty 5 + new 40 − other 5 "
         "= 950 (difference +1)"
+    )
+    assert message.text("vi").startswith(
+        "số cuối năm là 951 nhưng đầu năm 1.210 − thoát nghèo 300 + tái nghèo 5 + phát sinh mới "
+        "40 − biến động khác 5 = 950 (chênh lệch +1)"
+    )
+    assert message.text("vi").endswith(
+        "ghi phần chênh lệch vào 'Biến động khác (hộ nghèo)' (poor_other)"
     )
 
 

@@ -44,41 +44,41 @@ def only(problems: list[Problem]) -> Problem:
             "poor_gt_total.csv",
             3,
             "poor_end",
-            r"3\.120 poor households is more than the 2\.900 households in total",
+            r"3,120 poor households is more than the 2,900 households in total",
         ),
         (
             "near_gt_total.csv",
             3,
             "near_poor_end",
-            r"1\.150 near-poor households is more than the 1\.000",
+            r"1,150 near-poor households is more than the 1,000",
         ),
         # 950 + 1.420 = 2.370 > 2.000, each alone below the total
         (
             "poor_near_gt_total.csv",
             3,
             "near_poor_end",
-            r"poor \(950\) plus near-poor \(1\.420\) households make 2\.370, more than the 2\.000",
+            r"poor \(950\) plus near-poor \(1,420\) households make 2,370, more than the 2,000",
         ),
         ("em_gt_all.csv", 3, "em_poor_end", r"990 ethnic-minority households is more than the 950"),
         (
             "em_total_gt_total.csv",
             3,
             "em_total_households",
-            r"40\.000 ethnic-minority households is more than the 32\.150",
+            r"40,000 ethnic-minority households is more than the 32,150",
         ),
         # 600 + 700 = 1.300 > 1.000 ethnic-minority households
         (
             "em_poor_near_gt_em_total.csv",
             3,
             "em_near_poor_end",
-            r"make 1\.300, more than the 1\.000 ethnic-minority households",
+            r"make 1,300, more than the 1,000 ethnic-minority households",
         ),
         # 1.210 - 300 + 5 + 40 - 5 = 950, file says 951
         (
             "flow_poor.csv",
             3,
             "poor_end",
-            r"end of year is 951 but start 1\.210 − escaped 300 \+ re-poverty 5 \+ new 40 − other 5 "
+            r"end of year is 951 but start 1,210 − escaped 300 \+ re-poverty 5 \+ new 40 − other 5 "
             r"= 950 \(difference \+1\)",
         ),
         # 1.500 - 200 + 120 + 0 = 1.420, file says 1.400
@@ -86,7 +86,7 @@ def only(problems: list[Problem]) -> Problem:
             "flow_near_poor.csv",
             3,
             "near_poor_end",
-            r"end of year is 1\.400 but start 1\.500 − escaped 200 \+ new 120 \+ other 0 = 1\.420 "
+            r"end of year is 1,400 but start 1,500 − escaped 200 \+ new 120 \+ other 0 = 1,420 "
             r"\(difference −20\)",
         ),
         # 700 - 150 + 2 + 20 + 0 = 572, file says 600
@@ -100,7 +100,7 @@ def only(problems: list[Problem]) -> Problem:
             "flow_start_missing.csv",
             3,
             "poor_start",
-            r"changes during the year are filled in but 'Hộ nghèo đầu năm' \(poor_start\) is empty",
+            r"changes during the year are filled in but 'Poor households, start of year' \(poor_start\) is empty",
         ),
         (
             "year_outside_standard.csv",
@@ -120,7 +120,7 @@ def only(problems: list[Problem]) -> Problem:
             "dep_gt_poor_near.csv",
             3,
             "dep_employment",
-            r"2\.500 deprived households is more than the 2\.370 poor and near-poor",
+            r"2,500 deprived households is more than the 2,370 poor and near-poor",
         ),
         (
             "dep_not_in_standard.csv",
@@ -132,7 +132,7 @@ def only(problems: list[Problem]) -> Problem:
             "coverage_health.csv",
             3,
             "people_health_insured",
-            r"9\.500 in 'Số người có thẻ BHYT' .* more than the 9\.480 .* cannot exceed 100%",
+            r"9,500 in 'People holding a health-insurance card' .* more than the 9,480 .* cannot exceed 100%",
         ),
         ("coverage_credit.csv", 3, "households_credit_received", r"812 in .* more than the 800"),
         ("coverage_training.csv", 3, "people_training_received", r"301 in .* more than the 300"),

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.intake.problems import column_text, number_text
+from analysis.core.messages import Joined, Message, Number
+from analysis.intake.problems import Column
 from analysis.reference import schema
 from analysis.reference.geography import Geography
 from analysis.reference.standards import all_indicators, load_standards, standard_for_year
@@ -57,7 +58,8 @@ class Rule:
     passes : callable
         ``passes(frame) -> boolean Series``; NaN counts as passing.
     message : callable
-        ``message(row) -> str``: what is wrong with a failing row and how to fix it.
+        ``message(row) -> Message``: what is wrong with a failing row and how to fix it (a
+        :class:`~analysis.core.messages.Message`, shown in the message language).
     inputs : tuple of str
         Every column ``passes`` reads (default: ``column``). A row whose cell in one of them
         could not be read is not checked by the rule (the unreadable cell is reported once).
@@ -66,7 +68,7 @@ class Rule:
     name: str
     column: str
     passes: Callable[[pd.DataFrame], pd.Series]
-    message: Callable[[pd.Series], str]
+    message: Callable[[pd.Series], Message]
     inputs: tuple[str, ...] = ()
 
     @property
@@ -118,11 +120,12 @@ def _flow_rules(prefix: str) -> list[Rule]:
     start, end = cols[0], cols[-1]
     flows = cols[1:-1]
     signs = {c: (-1 if c.endswith("_escaped") else 1) for c in flows}
+    near = prefix.endswith("near_poor")
     words = {
-        "escaped": "escaped",
-        "repoverty": "re-poverty",
-        "new": "new",
-        "other": "other",
+        "escaped": "rule.flow.word.escaped_near" if near else "rule.flow.word.escaped",
+        "repoverty": "rule.flow.word.repoverty",
+        "new": "rule.flow.word.new",
+        "other": "rule.flow.word.other",
     }
 
     def any_flow(f):
@@ -138,10 +141,7 @@ def _flow_rules(prefix: str) -> list[Rule]:
         return ~(any_flow(f) & ~_present(f, start))
 
     def start_message(row):
-        return (
-            f"the changes during the year are filled in but {column_text(start)} is empty; "
-            "fill in the start-of-year figure so that the changes can be checked"
-        )
+        return Message("rule.flow.fill_start", column=Column(start))
 
     def passes(f):
         check = any_flow(f) & _present(f, start)
@@ -150,30 +150,29 @@ def _flow_rules(prefix: str) -> list[Rule]:
 
     def message(row):
         s = _num(row.to_frame().T, start).iloc[0]
-        terms = [f"start {number_text(s)}"]
+        terms: list = [Message("rule.flow.word.start"), Number(s)]
         value = s
         for c in flows:
             v = pd.to_numeric(pd.Series([row.get(c)]), errors="coerce").fillna(0).iloc[0]
-            word = words[c[len(prefix) + 1 :]]
+            word = Message(words[c[len(prefix) + 1 :]])
             sign = "−" if signs[c] < 0 else "+"
             if signs[c] > 0 and v < 0:
-                terms.append(f"− {word} {number_text(-v)}")
+                terms += ["−", word, Number(-v)]
             else:
-                terms.append(f"{sign} {word} {number_text(v)}")
+                terms += [sign, word, Number(v)]
             value += signs[c] * v
         e = pd.to_numeric(pd.Series([row.get(end)]), errors="coerce").iloc[0]
-        calc = " ".join(terms) + f" = {number_text(value)}"
+        calc = Joined([*terms, "=", Number(value)])
         if pd.isna(e):
-            return (
-                f"the end-of-year figure is empty but the changes give {calc}; "
-                "fill in the end-of-year figure"
-            )
+            return Message("rule.flow.end_empty", calc=calc)
         residual = e - value
-        sign = "+" if residual > 0 else "−"
-        return (
-            f"end of year is {number_text(e)} but {calc} (difference "
-            f"{sign}{number_text(abs(residual))}); correct one of the cells, or record the "
-            f"difference in {column_text(prefix + '_other')}"
+        return Message(
+            "rule.flow.mismatch",
+            end=Number(e),
+            calc=calc,
+            sign="+" if residual > 0 else "−",
+            difference=Number(abs(residual)),
+            other=Column(prefix + "_other"),
         )
 
     return [
@@ -185,13 +184,14 @@ def _flow_rules(prefix: str) -> list[Rule]:
 def _stock_rules() -> list[Rule]:
     """Poor and near-poor households against all households."""
     rules: list[Rule] = []
-    for col, what in (("poor_end", "poor"), ("near_poor_end", "near-poor")):
+    for col, key in (
+        ("poor_end", "rule.le_total.poor"),
+        ("near_poor_end", "rule.le_total.near_poor"),
+    ):
 
-        def msg(row, col=col, what=what):
-            return (
-                f"{number_text(_val(row, col))} {what} households is more than the "
-                f"{number_text(_val(row, 'total_households'))} households in total; "
-                "check the two cells"
+        def msg(row, col=col, key=key):
+            return Message(
+                key, value=Number(_val(row, col)), total=Number(_val(row, "total_households"))
             )
 
         rules.append(_le_rule(f"le_total:{col}", col, "total_households", msg))
@@ -203,10 +203,12 @@ def _stock_rules() -> list[Rule]:
 
     def both_msg(row):
         p, n = _val(row, "poor_end"), _val(row, "near_poor_end")
-        return (
-            f"poor ({number_text(p)}) plus near-poor ({number_text(n)}) households make "
-            f"{number_text(p + n)}, more than the {number_text(_val(row, 'total_households'))} "
-            "households in total; check the three cells"
+        return Message(
+            "rule.le_total.both",
+            poor=Number(p),
+            near=Number(n),
+            sum=Number(p + n),
+            total=Number(_val(row, "total_households")),
         )
 
     both = ("poor_end", "near_poor_end", "total_households")
@@ -225,10 +227,11 @@ def _ethnic_minority_rules() -> list[Rule]:
     for em, allcol in pairs:
 
         def msg(row, em=em, allcol=allcol):
-            return (
-                f"{number_text(_val(row, em))} ethnic-minority households is more than the "
-                f"{number_text(_val(row, allcol))} in {column_text(allcol)}, which counts all "
-                "households; check the two cells"
+            return Message(
+                "rule.em_le",
+                value=Number(_val(row, em)),
+                total=Number(_val(row, allcol)),
+                column=Column(allcol),
             )
 
         rules.append(_le_rule(f"em_le:{em}", em, allcol, msg))
@@ -242,11 +245,12 @@ def _ethnic_minority_rules() -> list[Rule]:
         p = _val(row, "em_poor_end")
         n = _val(row, "em_near_poor_end")
         total = (0 if pd.isna(p) else p) + (0 if pd.isna(n) else n)
-        return (
-            f"ethnic-minority poor ({number_text(p)}) plus near-poor ({number_text(n)}) "
-            f"households make {number_text(total)}, more than the "
-            f"{number_text(_val(row, 'em_total_households'))} ethnic-minority households; "
-            "check the cells"
+        return Message(
+            "rule.em_both",
+            poor=Number(p),
+            near=Number(n),
+            sum=Number(total),
+            total=Number(_val(row, "em_total_households")),
         )
 
     em = ("em_poor_end", "em_near_poor_end", "em_total_households")
@@ -269,11 +273,7 @@ def _deprivation_rules() -> list[Rule]:
 
         def dep_msg(row, col=col):
             pn = np.nansum([_val(row, "poor_end"), _val(row, "near_poor_end")])
-            return (
-                f"{number_text(_val(row, col))} deprived households is more than the "
-                f"{number_text(pn)} poor and near-poor households at the end of the year (only "
-                "they are counted); check the cell"
-            )
+            return Message("rule.dep_le", value=Number(_val(row, col)), total=Number(pn))
 
         def std_passes(f, ind=ind, col=col):
             years = _num(f, "year")
@@ -285,10 +285,7 @@ def _deprivation_rules() -> list[Rule]:
         def std_msg(row, ind=ind):
             year = int(_val(row, "year"))
             std = standard_for_year(year)
-            return (
-                f"the standard of {year} ({std.legal_ref}) has no indicator '{ind}'; "
-                "leave this cell empty (or check the year)"
-            )
+            return Message("rule.dep_std", year=year, standard=std.legal_ref, indicator=ind)
 
         stocks = (col, "poor_end", "near_poor_end")
         rules.append(Rule(f"dep_le:{col}", col, dep_passes, dep_msg, stocks))
@@ -302,10 +299,13 @@ def _coverage_rules() -> list[Rule]:
     for key, (num, den) in schema.COVERAGE_RATIOS.items():
 
         def cov_msg(row, num=num, den=den, key=key):
-            return (
-                f"{number_text(_val(row, num))} in {column_text(num)} is more than the "
-                f"{number_text(_val(row, den))} in {column_text(den)}; coverage "
-                f"({key.replace('_', ' ')}) cannot exceed 100%, check the two cells"
+            return Message(
+                "rule.coverage",
+                value=Number(_val(row, num)),
+                column=Column(num),
+                total=Number(_val(row, den)),
+                total_column=Column(den),
+                what=Message(f"rule.coverage.{key}"),
             )
 
         rules.append(_le_rule(f"coverage:{key}", num, den, cov_msg))
@@ -356,9 +356,12 @@ def level_rules(geography: Geography) -> list[Rule]:
     def level_msg(row):
         code, level = row.get("area_code"), row.get("area_level")
         actual = "district" if level == "commune" else "commune"
-        return (
-            f"area code {code} ({geography.area_name(code)}) is a {actual}-level unit but the "
-            f"row says '{level}'; correct the level or the code"
+        return Message(
+            "rule.level",
+            code=code,
+            name=geography.area_name(code),
+            actual=Message(f"level.{actual}"),
+            level=level,
         )
 
     def ddk_passes(f):
@@ -368,10 +371,7 @@ def level_rules(geography: Geography) -> list[Rule]:
         return ~(f["area_code"].astype(object).isin(districts) & (flag == True))  # noqa: E712
 
     def ddk_msg(row):
-        return (
-            "only communes are on the especially-difficult (ĐBKK) list, and this is a "
-            f"district row ({row.get('area_code')}); leave the cell empty"
-        )
+        return Message("rule.ddk", code=row.get("area_code"))
 
     return [
         Rule(
@@ -409,30 +409,29 @@ def household_rules() -> list[Rule]:
         )
 
     def credit_msg(row):
-        return (
-            "the household received a loan but is recorded as not needing one; "
-            f"mark {column_text('credit_need')} as yes or correct "
-            f"{column_text('credit_received')}"
+        return Message(
+            "rule.credit", need=Column("credit_need"), received=Column("credit_received")
         )
 
     def ins_msg(row):
-        return (
-            f"{number_text(_val(row, 'health_insured'))} members with a health-insurance card "
-            f"is more than the {number_text(_val(row, 'members'))} members of the household; "
-            "check the two cells"
+        return Message(
+            "rule.insured",
+            value=Number(_val(row, "health_insured")),
+            members=Number(_val(row, "members")),
         )
 
     def train_msg(row):
-        return (
-            f"{number_text(_val(row, 'training_received'))} members trained is more than the "
-            f"{number_text(_val(row, 'training_need'))} who needed training; check the two cells"
+        return Message(
+            "rule.trained",
+            value=Number(_val(row, "training_received")),
+            need=Number(_val(row, "training_need")),
         )
 
     def need_msg(row):
-        return (
-            f"{number_text(_val(row, 'training_need'))} members needing training is more than "
-            f"the {number_text(_val(row, 'members'))} members of the household; check the two "
-            "cells"
+        return Message(
+            "rule.training_need",
+            value=Number(_val(row, "training_need")),
+            members=Number(_val(row, "members")),
         )
 
     return [
@@ -468,7 +467,7 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
     names = set(geography.unit_systems["unit_system"])
     new_codes = geography.new_commune_codes()
     column = "unit_system"
-    known_text = " or ".join(f"'{n}'" for n in sorted(names))
+    known_text = Joined([f"'{n}'" for n in sorted(names)], sep=Message("words.or"))
 
     def system(f):
         if column not in f:
@@ -480,7 +479,7 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
         return s.isna() | s.isin(names)
 
     def known_msg(row):
-        return f"{row.get(column)!r} is not a unit system; write {known_text}"
+        return Message("rule.unit_system.unknown", value=repr(row.get(column)), known=known_text)
 
     def code_passes(f):
         if code_column not in f:
@@ -489,10 +488,8 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
         return ~(new & ~f[code_column].astype(object).isin(new_codes))
 
     def code_msg(row):
-        return (
-            f"code {row.get(code_column)} is not one of the new communes of 1 July 2025, but the "
-            f"row is kept in '{geography.new_system}' (its unit_system cell); write the new "
-            "commune's code, or correct the unit_system cell"
+        return Message(
+            "rule.unit_system.code", code=row.get(code_column), system=geography.new_system
         )
 
     def year_passes(f):
@@ -510,10 +507,11 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
         return s.isna() | expected.isna() | (s == expected)
 
     def year_msg(row):
-        return (
-            f"the rows of {number_text(_val(row, 'year'))} are kept in more than one unit "
-            f"system and this row ({row.get(column)}) is not in the one most of them use; one "
-            "review year is kept in one unit system: correct the unit_system cell"
+        year = _val(row, "year")
+        return Message(
+            "rule.unit_system.year",
+            year="?" if pd.isna(year) else int(year),
+            system=row.get(column),
         )
 
     return [
