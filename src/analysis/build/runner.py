@@ -9,8 +9,10 @@ A batch of one year and language writes, in ``reports_dir / <year> / <lang>``::
     <slug>.pdf     A4 PDF of that page (`analysis.build.pdf_report.html_to_pdf`)
     <slug>.xlsx    the report tables, one sheet each (`analysis.build.xlsx_report.tables_to_xlsx`)
     <slug>.log     what happened: parameters, timings, notebook output, the traceback on failure
-    index.html     every report of the folder with its links and status; failures listed first
-    manifest.json  per report: cache key and its parts, status, files, timing split; last batch
+    index.html     a dashboard: failures first, then per report its key figures, worst verdict,
+                   links and data file (the facts its job kept); build details collapsed
+    manifest.json  per report: cache key and its parts, status, files, timing split, facts;
+                   last batch
 
 Entry points: `run_reports` (a `RunConfig`, the jobs, a language: what the command line calls)
 and `run_batch` (the same with keyword options, for scripts and notebooks). A job is
@@ -269,8 +271,9 @@ def _run_batch(config: RunConfig, lang: str, notebook_jobs: Iterable[Any],
             entry = manifest["reports"].get(job.slug)
             if not config.force and is_current(entry, key["key"], config.formats, folder):
                 results[job.slug] = ReportResult(
-                    job.slug, job.area, "cached", dict(entry["files"]), {}, None, key["key"]
-                )
+                    job.slug, job.area, "cached", dict(entry["files"]), {}, None, key["key"],
+                    entry.get("facts"),
+                )  # fmt: skip
                 continue
             specs.append(_report_spec(config, lang, job, params, key, folder, source_date_epoch))
         warmups: dict[int, float] = {}
@@ -283,7 +286,7 @@ def _run_batch(config: RunConfig, lang: str, notebook_jobs: Iterable[Any],
                     result = ReportResult(
                         spec["slug"], spec["area"], record["status"], record.get("files", {}),
                         {k: round(v, 4) for k, v in record.get("timings", {}).items()},
-                        record.get("error"), spec["key"]["key"],
+                        record.get("error"), spec["key"]["key"], record.get("facts"),
                     )  # fmt: skip
                     results[spec["slug"]] = result
                     if record.get("worker"):
