@@ -12,6 +12,10 @@ is described by a *spec* (a JSON-able dict built by `analysis.build.runner`):
     What to write, and where.
 ``key``, ``source_date_epoch``
     The cache key and its parts (for the manifest); the run time of the whole batch.
+``local_parameters`` (optional)
+    Parameters that replace ``parameters`` for the notebook only: on a dask worker, the paths
+    of its own copies of the files the client's parameters name (`analysis.build.dask_executor`);
+    the log and the about sheet show the client's values.
 
 Everything the child prints goes to ``<slug>.log`` (written under a temporary name, renamed at
 the end; the pool keeps a partial log when the child dies). A report that fails leaves its
@@ -71,10 +75,10 @@ def execute_notebook(spec: dict, log) -> tuple[Any, str | None, dict]:
         "name", "python3"
     )
     engine_name = inprocess.ENGINE_NAME if spec["engine"] == "inprocess" else "nbclient"
-    if spec["parameters"]:
-        nb = parameterize_notebook(
-            nb, spec["parameters"], kernel_name=kernel_name, engine_name=engine_name
-        )
+    # a dask worker runs on its own copies of the files the parameters name (dask_executor)
+    parameters = {**spec["parameters"], **(spec.get("local_parameters") or {})}
+    if parameters:
+        nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name, engine_name=engine_name)
     nb = remove_error_markers(prepare_notebook_metadata(nb, notebook, None))
     kwargs: dict[str, Any] = {"input_path": notebook, "output_path": None}
     if spec["engine"] == "inprocess":
