@@ -42,9 +42,10 @@ Jupyter kernel in the same children; ``executor="dask"`` sends the same tasks to
 dask.distributed cluster (`analysis.build.dask_executor`).
 
 The manifest records each report's timing split: ``startup`` (fork to first cell, papermill
-overhead, kernel start), ``execute`` (cells), ``html``, ``pdf``, ``xlsx``, ``write`` and
-``total`` (wall seconds), and ``cpu`` (CPU seconds of the report process); and for the batch:
-wall time, worker warm-up, counts.
+overhead, kernel start), ``execute`` (cells), ``facts`` (the index page's facts, taken from the
+notebook's context), ``html``, ``pdf``, ``xlsx``, ``write`` and ``total`` (wall seconds), and
+``cpu`` (CPU seconds of the report process); and for the batch: wall time, worker warm-up,
+counts. With each report it keeps its ``facts`` (`analysis.report.job_facts`) for the index.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A report job (`analysis.build.task`) calls `job_facts` with the context of the notebook it has
 just executed, and returns the record to the runner, which keeps it in the folder's manifest;
 the index page (`analysis.build.index`) shows it. Nothing is computed again for the index: the
-numbers are those of the report's own data functions (`section_data.headline_data`,
-`overview_data.projections_data`), and the data file is the one the report read.
+numbers are those of the report's own data functions (`section_data.headline_data`, and the
+verdicts of `overview_data.projections_data`, cached by the report process), and the data file
+is the one the report read.
 
 The record is plain JSON: numbers (households, rates in percent, changes in households and
 percentage points), status codes (`analysis.projection.verdicts`), file name, date and checksum.
@@ -16,8 +17,7 @@ import datetime as dt
 from pathlib import Path
 
 from analysis.core import paths
-from analysis.report.context import PROVINCE, ReportContext
-from analysis.report.overview_data import projections_data
+from analysis.report.context import PROVINCE, ReportContext, status_table
 from analysis.report.section_data import headline_data
 
 
@@ -101,7 +101,8 @@ def job_facts(ctx: ReportContext) -> dict:
     if "change" in figures.index:
         change_households = _number(figures.loc["change", "households"])
         change_points = _number(figures.loc["change", "percent"])
-    status = projections_data(ctx).status
+    # the verdicts of `overview_data.projections_data` (cached: the report computed them already)
+    status = status_table(ctx, ["province" if ctx.level == PROVINCE else ctx.area_code])
     worst, worst_targets = worst_status(status)
     files = data_files(ctx)
     mtimes = [p.stat().st_mtime for p in files if p.exists()]
