@@ -287,3 +287,16 @@ def test_index_values_equal_the_reports_data_functions(tmp_path, monkeypatch):
     parser = Details()
     parser.feed(page)
     assert parser.details and all("open" not in d for d in parser.details)
+
+
+def test_dashboard_escapes_what_the_facts_carry_and_survives_unknown_codes():
+    manifest = _dashboard_manifest("vi")
+    facts = manifest["reports"]["b"]["facts"]
+    facts["data"]["name"] = '<script>alert(1)</script>".csv'
+    facts["data"]["date"] = "<b>not a date</b>"
+    facts["worst_status"] = "<i>future status</i>"
+    page = index.render_index(manifest)
+    assert "<script>" not in page and "<b>not" not in page and "<i>future" not in page
+    row = _row(page, "b")
+    assert row["data"].startswith("&lt;script&gt;alert(1)&lt;/script&gt;&#34;.csv, ngày &lt;b&gt;")
+    assert row["worst"].startswith("&lt;i&gt;future status&lt;/i&gt;")

@@ -17,6 +17,7 @@ Content-Security-Policy (`analysis.build.html_report.CONTENT_SECURITY_POLICY`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 from analysis.core import paths
 from analysis.core.i18n import LANGS, label, status_name
@@ -65,10 +66,28 @@ def format_date(iso: str | None, lang: str) -> str:
     """
     if not iso:
         return "–"
-    if lang == "vi":
-        y, m, d = iso[:10].split("-")
-        return f"{d}/{m}/{y}"
-    return iso[:10]
+    try:
+        day = date.fromisoformat(str(iso)[:10])
+    except ValueError:  # not a date (a hand-edited manifest): shown as it is, escaped
+        return str(iso)
+    return day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
+
+
+def format_time(iso: str | None, lang: str) -> str:
+    """A manifest time stamp (ISO 8601, UTC) as the language writes it, to the minute.
+
+    Examples
+    --------
+    >>> format_time("2026-11-29T05:00:50+00:00", "vi"), format_time("2026-11-29T05:00:50+00:00", "en")
+    ('29/11/2026 05:00 UTC', '2026-11-29 05:00 UTC')
+    """
+    if not iso:
+        return ""
+    try:
+        stamp = datetime.fromisoformat(str(iso)).astimezone(UTC)
+    except ValueError:  # not a time stamp (a hand-edited manifest): shown as it is, escaped
+        return str(iso)
+    return f"{format_date(stamp.date().isoformat(), lang)} {stamp:%H:%M} UTC"
 
 
 def data_line(data: dict | None, lang: str) -> str:
@@ -77,6 +96,14 @@ def data_line(data: dict | None, lang: str) -> str:
         return "–"
     return label("index.data_line", lang, name=data.get("name") or "–",
                  date=format_date(data.get("date"), lang), sha=(data.get("sha256") or "")[:12])  # fmt: skip
+
+
+def _status_words(code: str, lang: str) -> str:
+    """The reports' words for a status code (the code itself if unknown: a newer library's)."""
+    try:
+        return status_name(code, lang)
+    except KeyError:
+        return str(code)
 
 
 def dashboard_cells(facts: dict | None, lang: str) -> dict:
@@ -120,7 +147,7 @@ def dashboard_cells(facts: dict | None, lang: str) -> dict:
         "change": change,
         "change_points": points,
         "em_rate": format_percent(facts.get("em_rate"), lang),
-        "worst": status_name(worst, lang) if worst else None,
+        "worst": _status_words(worst, lang) if worst else None,
         "tone": STATUS_TONE.get(worst, "none"),
         "worst_targets": shown,
         "data": data_line(data, lang),
@@ -164,7 +191,7 @@ def render_index(manifest: dict, order: Sequence[str] = ()) -> str:
             "files": [(fmt, files[fmt]) for fmt in ("html", "pdf", "xlsx", "ipynb", "log") if fmt in files],
             "reports": [(fmt, files[fmt]) for fmt in ("html", "pdf", "xlsx") if fmt in files],
             "total": None if total is None else format_number(total, lang, 1),
-            "finished_at": entry.get("finished_at"),
+            "finished_at": format_time(entry.get("finished_at"), lang),
             "cells": dashboard_cells(entry.get("facts") if entry.get("status") != "failed" else None, lang),
         })  # fmt: skip
     sources = {r["cells"]["data_key"]: r["cells"]["data"] for r in rows if r["cells"]["data_key"]}
@@ -190,6 +217,7 @@ def render_index(manifest: dict, order: Sequence[str] = ()) -> str:
         rows=rows,
         failures=[r for r in rows if r["status"] == "failed"],
         batch=batch,
+        updated=format_time(batch.get("finished_at"), lang),
         batch_line=batch_line,
         sources=list(sources.values()),
         data_used=label("index.data_used", lang, files="; ".join(sources.values())),
