@@ -86,6 +86,10 @@ class ReportResult:
         One-line error summary of a failed report.
     key : str or None
         Cache key of the inputs.
+    facts : dict or None
+        What the index page shows of the report (figures, worst verdict, data file), taken by
+        the report job from the executed notebook's context
+        (`analysis.report.job_facts.job_facts`); None for a failure or the kernel engine.
     """
 
     slug: str
@@ -95,6 +99,7 @@ class ReportResult:
     timings: dict = field(default_factory=dict)
     error: str | None = None
     key: str | None = None
+    facts: dict | None = None
 
 
 @dataclass
