@@ -141,9 +141,11 @@ def test_styled_aligns_words_left_and_keeps_status_words_whole():
     assert re.search(rf"#{uuid} td\.col0 \{{\s*text-align: left;", markup)  # names
     assert not re.search(rf"#{uuid} td\.col1 \{{\s*text-align", markup)  # numbers as text
     assert not re.search(rf"#{uuid} td\.col2 \{{", markup)  # a count
-    assert re.search(rf"#{uuid} td\.col3 \{{\s*white-space: nowrap;", markup)
+    assert re.search(r'<td id="T_\w+_row0_col3" class="data row0 col3 status"', markup)
+    assert "@media screen{table.bpwb-table td.status{white-space:nowrap}}" in markup
     assert 'class="bpwb-table"' in markup
     assert markup.startswith(display.notebook_css("table"))
+    assert "status" not in display.styled(frame.drop(columns="status")).to_html().split("</style>")[-1]
 
 
 def test_table_of_a_data_function_names_the_standard(ctx):

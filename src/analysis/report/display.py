@@ -12,7 +12,7 @@ narrative, charts, tables) carries a compact ``<style>`` block (`notebook_css`) 
 scoped to the front ends' output containers (``.jp-RenderedHTMLCommon``, ``.rendered_html``):
 they give the output the report's look inside JupyterLab and match nothing in the HTML report
 or the PDF, whose look stays the style sheet's. Two rules hold everywhere, inside the table's
-own styles: text columns are left-aligned and status words never break.
+own styles: text columns are left-aligned and, on a screen, status words never break.
 """
 
 from __future__ import annotations
@@ -265,7 +265,12 @@ class NotebookStyler(Styler):
         """`pandas.io.formats.style.Styler.to_html`, the notebook look first (when it returns
         the HTML as a string)."""
         out = super().to_html(*args, **kwargs)
-        return notebook_css("table") + out if isinstance(out, str) else out
+        return notebook_css("table") + _SCREEN_CSS + out if isinstance(out, str) else out
+
+
+#: Status words never break on a screen (notebook or HTML report); on paper (the PDF) they may,
+#: as the print layout decides.
+_SCREEN_CSS = "<style>@media screen{table.bpwb-table td.status{white-space:nowrap}}</style>"
 
 
 def styled(
@@ -297,8 +302,8 @@ def styled(
     -------
     NotebookStyler
         A missing value is written "–", never ``<NA>`` or ``nan``; text is escaped; columns of
-        words are left-aligned and a ``status`` column never breaks its words (in the notebook
-        and in the report alike); the table carries the class ``bpwb-table`` and its look for
+        words are left-aligned (in the notebook and in the report alike); the cells of a
+        ``status`` column have the class ``status``, whose words never break on a screen; the table carries the class ``bpwb-table`` and its look for
         notebook front ends.
     """
     kinds = kinds or {}
@@ -330,8 +335,9 @@ def styled(
             and (values.dropna().astype(str).str.contains(r"[^\W\d_]", regex=True).any())
         ):  # words (names, statuses, reasons), not numbers written as text ("1.234–2.345")
             rules.append({"selector": f"td.col{i}", "props": "text-align: left;"})
-        if column == "status":
-            rules.append({"selector": f"td.col{i}", "props": "white-space: nowrap;"})
+    if "status" in frame.columns:  # status words unbroken on screen (`_SCREEN_CSS`)
+        classes = pd.DataFrame({names["status"]: "status"}, index=shown.index)
+        styler = styler.set_td_classes(classes)
     return (
         styler.set_table_styles(rules, overwrite=False)
         .set_table_attributes('class="bpwb-table"')
