@@ -145,7 +145,9 @@ def test_styled_aligns_words_left_and_keeps_status_words_whole():
     assert "@media screen{table.bpwb-table td.status{white-space:nowrap}}" in markup
     assert 'class="bpwb-table"' in markup
     assert markup.startswith(display.notebook_css("table"))
-    assert "status" not in display.styled(frame.drop(columns="status")).to_html().split("</style>")[-1]
+    assert (
+        "status" not in display.styled(frame.drop(columns="status")).to_html().split("</style>")[-1]
+    )
 
 
 def test_table_of_a_data_function_names_the_standard(ctx):
