@@ -159,6 +159,9 @@ def test_table_of_a_data_function_names_the_standard(ctx):
     last = data.iloc[-1]
     assert format_number(last["poor"], "vi") in markup
     assert format_percent(last["poverty_rate"], "vi") in markup
+    assert format_percent(last["escape_rate"], "vi") in markup
+    assert label("series.escape_rate", "vi") in markup and "escape_rate" not in markup
+    assert not re.search(r">\s*\d+\.\d{4,}\s*<", markup)  # no raw float (26.612356)
 
 
 # -- compare districts ---------------------------------------------------------------------------

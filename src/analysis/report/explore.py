@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis import charts
 from analysis.core.errors import WorkbookError
-from analysis.core.i18n import label, standard_label
+from analysis.core.i18n import label, labels, standard_label
 from analysis.report import context
 from analysis.report.context import PROVINCE, ReportContext, shown_rates
 from analysis.report.display import figure_html, notebook_css, styled
@@ -75,6 +75,14 @@ COLUMN_KINDS = {
     "health_insurance": "rate",
     "credit": "rate",
     "training": "rate",
+    "escape_rate": "rate",
+    "repoverty_rate": "rate",
+    "new_poverty_rate": "rate",
+    "achieved": "count",
+    "required": "count",
+    "target_value": "count",
+    "still_needed": "count",
+    "poor_left": "count",
 }
 
 
@@ -107,22 +115,34 @@ def table(frame: pd.DataFrame, lang: str = "vi", kinds: dict | None = None):
     lang : {"vi", "en"}
     kinds : dict, optional
         Kinds of number of columns (`analysis.report.display.formatter`); by default those of
-        `COLUMN_KINDS` for the columns it knows. A ``standard`` column is named in words.
+        `COLUMN_KINDS` for the columns it knows, two decimals for other columns of decimal
+        numbers. A ``standard`` column is named in words.
 
     Returns
     -------
     pandas.io.formats.style.Styler
-        See `analysis.report.display.styled`.
+        See `analysis.report.display.styled`; a column is headed by its label ``col.<name>``,
+        or ``series.<name>``, or its name.
     """
     if kinds is None:
-        kinds = {c: COLUMN_KINDS[c] for c in frame.columns if c in COLUMN_KINDS}
+        kinds = {
+            c: COLUMN_KINDS.get(c, "ratio")
+            for c in frame.columns
+            if c in COLUMN_KINDS or pd.api.types.is_float_dtype(frame[c])
+        }
     if "standard" in frame.columns:
         frame = frame.assign(
             standard=[
                 standard_label(c, lang) if isinstance(c, str) else c for c in frame["standard"]
             ]
         )
-    return styled(frame, kinds, lang)
+    known = labels()
+    headers = {
+        c: label(f"series.{c}", lang)
+        for c in frame.columns
+        if f"col.{c}" not in known and f"series.{c}" in known
+    }
+    return styled(frame, kinds, lang, headers=headers)
 
 
 # --------------------------------------------------------------------------------------------
