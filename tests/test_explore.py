@@ -90,6 +90,8 @@ def test_show_html_carries_the_styles_its_classes_need(monkeypatch):
     assert "border-top:4px solid" in shown[0]
     assert shown[1] == "<h2>Heading</h2>"  # nothing to style: no style block
     assert "p.note{" in shown[2] and ".card" not in shown[2]
+    display.show_html('<td><span class="chip chip-bad">Chậm tiến độ</span></td>')
+    assert re.search(r"\.chip\{[^}]*white-space:nowrap", shown[3])
 
 
 def test_charts_scale_to_the_column_in_a_notebook(monkeypatch):

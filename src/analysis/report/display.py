@@ -62,6 +62,33 @@ _LOOKS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("figure.chart svg", "display:block;width:100%;max-width:100%;height:auto"),
         ],
     ),
+    # status chips (the first page's verdicts): coloured, never broken
+    "chip": (
+        "chip",
+        [
+            (".chip", "display:inline-block;padding:.05em .55em;border-radius:.7em;"
+             "font-weight:bold;white-space:nowrap"),
+            (".chip-good", "background:#d8efe2;color:#0b5d33"),
+            (".chip-watch", "background:#fdeec8;color:#6e4500"),
+            (".chip-bad", "background:#f9dcd5;color:#8f1d0c"),
+            (".chip-none", "background:#e7eaee;color:#3d4650"),
+        ],
+    ),
+    # the first page's own tables and layout (plain HTML tables, not report tables)
+    "first_page": (
+        "first-page",
+        [
+            (".first-page table", "border-collapse:collapse;margin:.6rem 0;font-size:.85rem;"
+             "table-layout:auto;width:100%"),
+            (".first-page th, .first-page td", "border:1px solid #d5dbe1;padding:.25em .6em;"
+             "vertical-align:top;text-align:left"),
+            (".first-page thead th", "background:#f3f6f8"),
+            (".first-page .fp-heading", "font-weight:bold;color:#0d5c8c;margin:.9em 0 .3em"),
+            (".first-page .fp-top", "display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start"),
+            (".first-page .fp-top .fp-sentences", "flex:1 1 16rem"),
+            (".first-page .fp-top figure.fp-chart", "flex:1 1 22rem;margin:.3rem 0"),
+        ],
+    ),
     "table": (
         "bpwb-table",
         [
@@ -88,7 +115,7 @@ def notebook_css(*kinds: str) -> str:
     ----------
     *kinds : str
         Kinds of output (``"headline"``, ``"banner"``, ``"narrative"``, ``"note"``,
-        ``"chart"``, ``"table"``); none: every kind.
+        ``"chart"``, ``"chip"``, ``"first_page"``, ``"table"``); none: every kind.
 
     Returns
     -------
@@ -127,8 +154,8 @@ def show_html(markup: str) -> None:
     ----------
     markup : str
         HTML, already escaped by the caller where it holds text. When it uses the classes of
-        the report's look (headline cards, banner, narrative, note, chart), the output starts
-        with their `notebook_css`.
+        the report's look (headline cards, banner, narrative, note, chart, status chips, the
+        first page), the output starts with their `notebook_css`.
     """
     from IPython.display import HTML, display
 
