@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from functools import partial
 
 import pandas as pd
 
@@ -425,13 +424,25 @@ def controls(ctx: ReportContext, indicator: str = "rate"):
             options=[(label(f"explore.lang_{k}", lang), k) for k in ("vi", "en")], value=lang
         ),
     }
+    relabelling = []  # not empty while the drop-downs are renamed: no view in between
+
+    def callback(**values):
+        if not relabelling:
+            _show(
+                data_source=ctx.params.get("data_source", ""),
+                min_households=ctx.min_households,
+                **values,
+            )
+
+    def rename(change):
+        relabelling.append(True)
+        try:
+            _relabel(boxes, ctx, change["new"])
+        finally:
+            relabelling.clear()
+
     _relabel(boxes, ctx, lang)
-    boxes["lang"].observe(lambda change: _relabel(boxes, ctx, change["new"]), names="value")
-    callback = partial(
-        _show,
-        data_source=ctx.params.get("data_source", ""),
-        min_households=ctx.min_households,
-    )
+    boxes["lang"].observe(rename, names="value")  # before the view's own observer: first
     shown = widgets.interactive_output(callback, boxes)
     return widgets.VBox([widgets.HBox(list(boxes.values())), shown])
 
