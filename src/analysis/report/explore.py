@@ -459,5 +459,6 @@ def _relabel(boxes: dict, ctx: ReportContext, lang: str) -> None:
         box = boxes[key]
         if list(box.options) != options:
             value = box.value
-            box.options = options  # selects the first choice: the value is set back
-            box.value = value
+            with box.hold_sync():  # the browser gets the new choices and the value at once
+                box.options = options  # selects the first choice: the value is set back
+                box.value = value
