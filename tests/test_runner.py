@@ -68,7 +68,9 @@ def test_batch_writes_all_files_index_and_skips_unchanged(reports):
     assert set(entry["key_parts"]) == {"data", "notebook", "library", "parameters"}
     assert {"startup", "execute", "html", "pdf", "xlsx", "total"} <= set(entry["timings"])
     cpu = {k: v for k, v in entry["timings"].items() if k.startswith("cpu_")}
-    assert set(cpu) == {f"cpu_{k}" for k in ("startup", "execute", "html", "pdf", "xlsx", "write")}
+    assert set(cpu) == {
+        f"cpu_{k}" for k in ("startup", "execute", "facts", "html", "pdf", "xlsx", "write")
+    }
     assert all(v >= 0 for v in cpu.values()) and cpu["cpu_pdf"] > 0
     # the stages' CPU seconds add up to the report process's (rounded to 4 decimals each)
     assert sum(cpu.values()) == pytest.approx(entry["timings"]["cpu"], abs=0.05)

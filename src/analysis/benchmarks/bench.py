@@ -515,7 +515,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 _B4_STEPS = ("startup", "execute", "html", "pdf", "xlsx", "write", "total", "cpu")
-_B4_CPU_STEPS = ("startup", "execute", "html", "pdf", "xlsx", "write")
+_B4_CPU_STEPS = ("startup", "execute", "facts", "html", "pdf", "xlsx", "write")
 
 
 def _b4_table(reports: dict, steps: tuple[str, ...], prefix: str, last: str) -> list[str]:
@@ -548,7 +548,8 @@ def _b4_section(manifest: dict, rows: list[Row], log=None) -> list[str]:
     lines = [
         "CPU seconds per report and stage in the last B1 runner run (from the manifest; "
         "`time.process_time` of the report process around each stage, its clock starting at the "
-        "fork): `startup` fork to the notebook, `execute` papermill and the cells, `write` the "
+        "fork): `startup` fork to the notebook, `execute` papermill and the cells, `facts` the "
+        "index page's facts, `write` the "
         "atomic writes, `cpu` the whole report process. These do not depend on the machine's "
         "load; compare them across runs.",
         "",

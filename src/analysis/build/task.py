@@ -12,6 +12,10 @@ is described by a *spec* (a JSON-able dict built by `analysis.build.runner`):
     What to write, and where.
 ``key``, ``source_date_epoch``
     The cache key and its parts (for the manifest); the run time of the whole batch.
+``local_parameters`` (optional)
+    Parameters that replace ``parameters`` for the notebook only: on a dask worker, the paths
+    of its own copies of the files the client's parameters name (`analysis.build.dask_executor`);
+    the log and the about sheet show the client's values.
 
 Everything the child prints goes to ``<slug>.log`` (written under a temporary name, renamed at
 the end; the pool keeps a partial log when the child dies). A report that fails leaves its
@@ -71,10 +75,10 @@ def execute_notebook(spec: dict, log) -> tuple[Any, str | None, dict]:
         "name", "python3"
     )
     engine_name = inprocess.ENGINE_NAME if spec["engine"] == "inprocess" else "nbclient"
-    if spec["parameters"]:
-        nb = parameterize_notebook(
-            nb, spec["parameters"], kernel_name=kernel_name, engine_name=engine_name
-        )
+    # a dask worker runs on its own copies of the files the parameters name (dask_executor)
+    parameters = {**spec["parameters"], **(spec.get("local_parameters") or {})}
+    if parameters:
+        nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name, engine_name=engine_name)
     nb = remove_error_markers(prepare_notebook_metadata(nb, notebook, None))
     kwargs: dict[str, Any] = {"input_path": notebook, "output_path": None}
     if spec["engine"] == "inprocess":
@@ -178,7 +182,8 @@ def produce_report(spec: dict, t_fork: float, log) -> dict:
     Returns
     -------
     dict
-        ``status`` (``"ok"`` or ``"failed"``), ``error``, ``timings``, ``files``.
+        ``status`` (``"ok"`` or ``"failed"``), ``error``, ``timings``, ``files`` and, for a
+        report that succeeded, ``facts`` (`notebook_facts`: what the index page shows).
     """
     import nbformat
 
@@ -208,10 +213,50 @@ def produce_report(spec: dict, t_fork: float, log) -> dict:
         remove_reports(out_dir, slug)  # never leave an out-of-date report beside a failure
         return {"status": "failed", "error": error, "timings": timings,
                 "files": {"ipynb": files["ipynb"].name, "log": files["log"].name}}  # fmt: skip
+    with _Stage(timings, "facts"):
+        facts = notebook_facts(spec, log)
     _render(spec, nb, files, timings)
     timings["cpu"] = time.process_time()
-    return {"status": "ok", "error": None, "timings": timings,
+    return {"status": "ok", "error": None, "timings": timings, "facts": facts,
             "files": {k: v.name for k, v in files.items()}}  # fmt: skip
+
+
+def notebook_facts(spec: dict, log) -> dict | None:
+    """The index page's facts of the report just executed, from the notebook's own context.
+
+    With the in-process engine the notebook ran in this process: its report context (the
+    variable ``ctx``, else the one `analysis.report.context.ReportContext` among its variables)
+    gives `analysis.report.job_facts.job_facts`. The kernel engine leaves no context here: None.
+
+    Parameters
+    ----------
+    spec : dict
+        The report (its ``engine``).
+    log : text stream
+        The report's log (a failure to gather the facts is written there; the report stands).
+
+    Returns
+    -------
+    dict or None
+    """
+    if spec["engine"] != "inprocess":
+        return None
+    from analysis.build.engine import user_namespace
+    from analysis.report.context import ReportContext
+
+    namespace = user_namespace()
+    found = [v for v in namespace.values() if isinstance(v, ReportContext)]
+    ctx = namespace.get("ctx") if isinstance(namespace.get("ctx"), ReportContext) else None
+    ctx = ctx or (found[0] if len(found) == 1 else None)
+    if ctx is None:
+        return None
+    try:
+        from analysis.report.job_facts import job_facts
+
+        return job_facts(ctx)
+    except Exception:  # noqa: BLE001 - the index shows dashes; the report itself is fine
+        log.write("\n--- facts for the index page could not be gathered\n" + traceback.format_exc())
+        return None
 
 
 def run_report(spec: dict, t_fork: float, log_target: Path) -> dict:
