@@ -27,6 +27,12 @@ def test_worst_status_ranks_by_severity_and_ignores_targets_that_do_not_apply():
     assert job_facts.worst_status(_status(("N1", "not applicable"))) == (None, [])
 
 
+def test_worst_status_leaves_out_past_annual_plans_when_the_scope_is_known():
+    status = _status(("T1", "needs acceleration"), ("T1-2022", "not achieved"), ("N4", "achieved"))
+    status["scope"] = ["plan", "annual plan", "national reference"]
+    assert job_facts.worst_status(status) == ("needs acceleration", ["T1"])
+
+
 @pytest.mark.slow
 def test_facts_of_a_district_report_are_its_headline_and_verdicts():
     from analysis.report import context, overview_data, section_data

@@ -55,16 +55,21 @@ def worst_status(status) -> tuple[str | None, list[str]]:
     ----------
     status : pandas.DataFrame
         `analysis.projection.status.target_status` rows of one area (``target_id``,
-        ``status``).
+        ``status``, optionally ``scope``).
 
     Returns
     -------
     tuple of (str or None, list of str)
         The status code of highest `analysis.projection.verdicts.SEVERITY` (targets that do
-        not apply are ignored; None if no target applies) and the ids of its targets.
+        not apply are ignored; None if no target applies) and the ids of its targets. Past
+        years' annual plans (scope ``"annual plan"``) are left out when the table says the
+        scope: they are settled history, and the index shows where the plan and the national
+        targets stand (the report lists the annual plans).
     """
     from analysis.projection.verdicts import SEVERITY
 
+    if "scope" in status.columns:
+        status = status[status["scope"] != "annual plan"]
     ranked = [(SEVERITY.get(s, -1), s) for s in status["status"]]
     applicable = [r for r in ranked if r[0] >= 0]
     if not applicable:
