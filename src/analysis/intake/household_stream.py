@@ -293,10 +293,7 @@ def _scan(raw, chunks, reader, geo, on_chunk, max_per_kind, workers) -> Househol
     capped.add(keys.duplicates())
     scan.notes[:0] = [n for n in raw.notes if n not in scan.notes]  # the reader's, map_headers'
     if scan.rows == 0 and not capped.counts:
-        where_text = f" (row {raw.header_row})" if raw.header_row is not None else ""
-        raise IntakeError(
-            f"no data rows below the header{where_text}; fill in the households", raw.source
-        )
+        raise IntakeError(f"no data rows {raw.below_header}; fill in the households", raw.source)
     scan.problems = capped.result(raw.source)
     scan.counts = dict(capped.counts)
     return scan

@@ -157,7 +157,9 @@ def parse_household_rows(
         out[unit_systems.UNIT_SYSTEM] = pd.Series(systems, dtype="str")
     table = _household_frame(out, list(spec["column"]), kinds, len(rows))
     found += [
-        p for p in validate_households(table, source, rows, geo) if (p.row, p.column) not in bad
+        p
+        for p in validate_households(table, source, rows, geo, unreadable=bad)
+        if (p.row, p.column) not in bad
     ]
     problems += found
     if not found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from analysis.core.messages import Message, Number, localize
 from analysis.intake.headers import all_header_keys, header_key, header_lookup
 from analysis.intake.household_chunks import read_head
 from analysis.intake.household_stream import scan_households
@@ -53,11 +54,7 @@ def _kind(path, sheet: str | None) -> str:
     keys = [header_key(h) for h in raw.header]
     is_household = any(household.get(k) == "household_id" for k in keys)
     if not is_household and not any(k in summary for k in keys):
-        raise IntakeError(
-            "no header row found: no cell matches a summary or household column header "
-            "(see data/schema/)",
-            raw.source,
-        )
+        raise IntakeError(Message("intake.no_header"), raw.source)
     return "households" if is_household else "summary"
 
 
@@ -67,6 +64,8 @@ PARALLEL_BYTES = 200 * 1024**2
 
 def main_validate(paths: list[str]) -> int:
     """Validate files and print what is wrong with each (``python -m analysis validate``).
+
+    Everything is printed in the message language (:mod:`analysis.core.messages`).
 
     Parameters
     ----------
@@ -105,9 +104,10 @@ def main_validate(paths: list[str]) -> int:
             status = 1
             print(str(err))
         else:
-            print(f"OK: {rows} rows ({kind}) in {path}")
+            kind_text = Message(f"kind.{kind}")
+            print(Message("validate.ok", n=Number(rows), kind=kind_text, path=path).text())
             for note in notes:
-                print(f"  note: {note}")
+                print(localize(Message("validate.note", note=note)))
     return status
 
 

@@ -42,6 +42,7 @@ from analysis.report.section_data import (
     ethnic_data,
     flows_data,
     headline_data,
+    new_communes_data,
     place_data,
     trends_data,
 )
@@ -66,6 +67,8 @@ __all__ = [
     "headline_data",
     "league_data",
     "league_table",
+    "new_communes",
+    "new_communes_data",
     "place",
     "place_data",
     "projections",
@@ -240,11 +243,12 @@ def deprivations(ctx: ReportContext) -> None:
 
 def communes(ctx: ReportContext) -> None:
     """Communes ranked by poverty rate, small counts flagged, especially difficult marked
-    (`communes_data`)."""
-    heading(ctx, "report.section.communes")
-    if ctx.geography.unit_system_for_year(ctx.year) != ctx.geography.former_system:
-        note(ctx, label("note.new_communes", ctx.lang, year=ctx.year))
+    (`communes_data`); from the 2025 review, the new communes over the former district
+    (`new_communes`), unless the file keeps that review by former commune."""
+    if new_communes_data(ctx) is not None:
+        new_communes(ctx)
         return
+    heading(ctx, "report.section.communes")
     data = communes_data(ctx)
     if data is None:
         note(ctx, label("note.no_communes", ctx.lang))
@@ -277,6 +281,47 @@ def communes(ctx: ReportContext) -> None:
         note(
             ctx, label("note.small_count", ctx.lang, n=format_number(ctx.min_households, ctx.lang))
         )
+
+
+def new_communes(ctx: ReportContext) -> None:
+    """From the 2025 review: the new communes of 1 July 2025 over the area ranked by poverty
+    rate, each with its former communes and its figures as reported, those spanning two former
+    districts marked (`new_communes_data`); nothing for a review kept by former commune."""
+    lang = ctx.lang
+    if ctx.geography.unit_system_for_year(ctx.year) == ctx.geography.former_system:
+        return
+    heading(ctx, "report.section.new_communes")
+    data = new_communes_data(ctx)
+    if data is None:
+        note(ctx, label("note.no_new_communes", lang, year=ctx.year))
+        return
+    df, mark = data.communes, label("marker.split_commune", lang)
+    names = [f"{c} {mark}" if s else c for c, s in zip(df["commune"], df["split"], strict=True)]
+    area = label("title.area_suffix", lang, area=ctx.area_name)
+    figure(charts.commune_ranking_chart(df.assign(commune=names), lang, ctx.source,
+           ctx.data.synthetic, reference=data.area_rate, reference_label=ctx.area_name,
+           title=label("title.new_commune_ranking", lang, area=area)))  # fmt: skip
+    ed = label("marker.especially_difficult", lang)  # the table marks what the chart colours
+    marked = zip(names, df["especially_difficult"], strict=True)
+    shown = df.assign(
+        commune=[f"{n} ({ed})" if e else n for n, e in marked],
+        rate=df["rate"].where(~df["small_count"]),
+    )
+    where = ["former_districts"] if ctx.level == "province" else []  # a district's are its own
+    shown = shown[["commune", *where, "former_communes", "total", "poor", "rate", "near_poor",
+                   "em_poor"]]  # fmt: skip
+    counts = {c: "count" for c in ("total", "poor", "near_poor", "em_poor")}
+    short = {c: label(f"col.short_{c}", lang) for c in counts}  # eight columns fit a page
+    table(ctx, shown, "new_communes", "report.section.new_communes", counts | {"rate": "rate"},
+          headers=short)  # fmt: skip
+    note(ctx, label("note.new_communes", lang, year=ctx.year))
+    split = df[df["split"]]
+    if len(split):
+        pairs = zip(split["commune"], split["former_districts"], strict=True)
+        spans = "; ".join(f"{c} ({d})" for c, d in pairs)
+        note(ctx, label("note.split_communes", lang, communes=spans))
+    if df["small_count"].any():
+        note(ctx, label("note.small_count", lang, n=format_number(ctx.min_households, lang)))
 
 
 def place(ctx: ReportContext) -> None:
