@@ -180,7 +180,7 @@ def test_no_rows_and_no_row_none(tmp_path):
     with pytest.raises(IntakeError) as info:
         read_households(path)
     assert "row None" not in str(info.value)
-    assert "no data rows in the file" in str(info.value)
+    assert "the file has no data rows" in str(info.value)
 
 
 def test_workers_give_the_same_result(tmp_path):

@@ -287,6 +287,8 @@ def parquet_chunks(path: Path, source: str, chunk_rows: int):
         raise IntakeError(
             f"the file cannot be read as Parquet ({type(err).__name__}: {err})", source
         ) from None
+    if pf.metadata.num_rows == 0:
+        raise StreamFallbackError  # the whole-file reader says what an empty file lacks
     header = [str(n) for n in pf.schema_arrow.names]
     empty = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(len(header))})
     raw = RawTable(
