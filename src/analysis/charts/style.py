@@ -27,6 +27,7 @@ table. ``lang`` is ``"vi"`` (default) or ``"en"``; all words come from :mod:`ana
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import textwrap
@@ -108,8 +109,10 @@ STYLE = {
     "figure.dpi": 100,
 }
 
-_SOURCE_FONT_SIZE = 6.5
-_SOURCE_WRAP = 140
+#: The smallest text of a chart, in points at its drawn size (charts are printed at that size):
+#: `finish_figure` raises anything smaller to it.
+MIN_FONT_PT = 7.0
+_SOURCE_FONT_SIZE = MIN_FONT_PT
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,9 +203,36 @@ def source_line(source: str | None, synthetic: bool, lang: str = "vi") -> str:
     return text
 
 
+_SIZE = {"width_cm": PAGE_WIDTH_CM, "height_factor": 1.0}
+
+
+@contextlib.contextmanager
+def figure_size(width_cm: float = PAGE_WIDTH_CM, height_factor: float = 1.0):
+    """Draw the charts made inside the block ``width_cm`` wide and ``height_factor`` as high.
+
+    Used for a small chart (the report's first page) without a size argument on every chart
+    function; fonts keep their sizes, so the chart is still legible at print size.
+
+    Parameters
+    ----------
+    width_cm : float
+        Figure width in centimetres (default: the text column, `PAGE_WIDTH_CM`).
+    height_factor : float
+        Multiplies each chart's own height.
+    """
+    saved = dict(_SIZE)
+    _SIZE.update(width_cm=float(width_cm), height_factor=float(height_factor))
+    try:
+        yield
+    finally:
+        _SIZE.update(saved)
+
+
 def new_figure(height_cm: float) -> Figure:
-    """An empty figure one text column wide and ``height_cm`` high, with constrained layout."""
-    return Figure(figsize=(PAGE_WIDTH_CM * CM, height_cm * CM), layout="constrained")
+    """An empty figure one text column wide and ``height_cm`` high, with constrained layout
+    (see `figure_size` for smaller charts)."""
+    size = (_SIZE["width_cm"] * CM, height_cm * _SIZE["height_factor"] * CM)
+    return Figure(figsize=size, layout="constrained")
 
 
 def finish_figure(
@@ -219,7 +249,9 @@ def finish_figure(
     above the source line, and sets ``fig.alt_text`` and ``fig.chart_lang``.
     """
     fig.suptitle(title, x=0.01, ha="left")
-    text = "\n".join(textwrap.wrap(source_line(source, synthetic, lang), _SOURCE_WRAP))
+    # about 0.56 em per character: the line fits the figure's width at any size
+    wrap = max(40, int(fig.get_figwidth() * 72 * 0.97 / (_SOURCE_FONT_SIZE * 0.56)))
+    text = "\n".join(textwrap.wrap(source_line(source, synthetic, lang), wrap))
     n_lines = text.count("\n") + 1
     height_in = fig.get_figheight()
     source_h = (0.08 + n_lines * _SOURCE_FONT_SIZE * 1.35 / 72) / height_in
@@ -241,9 +273,23 @@ def finish_figure(
         color="#333333",
         gid="source-line",
     )
+    raise_small_text(fig)
     fig.alt_text = " ".join(alt_text.split())
     fig.chart_lang = lang
     return fig
+
+
+def raise_small_text(fig: Figure, minimum: float = MIN_FONT_PT) -> None:
+    """Raise every text of the figure smaller than ``minimum`` points to ``minimum``.
+
+    Charts are printed at their drawn size (16 cm, `PAGE_WIDTH_CM`), so this keeps all chart
+    text (value labels, notes, the source line) legible on paper.
+    """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < minimum:
+            text.set_fontsize(minimum)
 
 
 def chart_title(key: str, lang: str, title: str | None, area_name=None, year=None) -> str:
@@ -339,7 +385,7 @@ def mark_standard_changes(ax, years_of_change, lang: str) -> None:
             transform=trans,
             ha="left",
             va="top",
-            fontsize=6,
+            fontsize=MIN_FONT_PT,
             color="#333333",
         )
 

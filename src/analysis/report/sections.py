@@ -25,6 +25,7 @@ from analysis.report import narrative
 from analysis.report.context import ReportContext
 from analysis.report.display import figure, heading, note, paragraphs, show_html, table
 from analysis.report.display import formatter as display_formatter
+from analysis.report.first_page import first_page, first_page_data
 from analysis.report.overview_data import (
     FAN_INDICATORS,
     coverage_data,
@@ -60,6 +61,8 @@ __all__ = [
     "final_assessment",
     "final_assessment_data",
     "final_matrix_data",
+    "first_page",
+    "first_page_data",
     "flows_data",
     "flows_section",
     "headline",
