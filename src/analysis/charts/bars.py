@@ -291,7 +291,7 @@ def deprivation_chart(
                     float(r["share_province"]) if has_prov else math.nan,
                 )
             )
-    fig = new_figure(2.8 + 0.5 * len(rows))
+    fig = new_figure(2.8 + 0.42 * len(rows))
     ax = fig.subplots()
     y = np.arange(len(rows), dtype=float)
     items = [i for i, r in enumerate(rows) if r[0] == "item"]

@@ -249,8 +249,8 @@ def finish_figure(
     above the source line, and sets ``fig.alt_text`` and ``fig.chart_lang``.
     """
     fig.suptitle(title, x=0.01, ha="left")
-    # about 0.56 em per character: the line fits the figure's width at any size
-    wrap = max(40, int(fig.get_figwidth() * 72 * 0.97 / (_SOURCE_FONT_SIZE * 0.56)))
+    # about 0.62 em per character at most: the line fits the figure's width at any size
+    wrap = max(40, int(fig.get_figwidth() * 72 * 0.96 / (_SOURCE_FONT_SIZE * 0.62)))
     text = "\n".join(textwrap.wrap(source_line(source, synthetic, lang), wrap))
     n_lines = text.count("\n") + 1
     height_in = fig.get_figheight()

@@ -82,6 +82,11 @@ __all__ = [
 ]
 
 
+def _shorter():
+    """Line and bar charts drawn at 85% of their usual height: the PDF takes fewer pages."""
+    return charts.style.figure_size(height_factor=0.85)
+
+
 # --------------------------------------------------------------------------------------------
 # The area's situation
 # --------------------------------------------------------------------------------------------
@@ -138,11 +143,12 @@ def trends(ctx: ReportContext) -> None:
     (`trends_data`)."""
     heading(ctx, "report.section.trend")
     series = trends_data(ctx)
-    figure(
-        charts.trend_chart(
-            series, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+    with _shorter():
+        figure(
+            charts.trend_chart(
+                series, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+            )
         )
-    )
     note(ctx, label("report.standard_note", ctx.lang))
     shown = series[["year", "standard", "poor", "poverty_rate", "near_poor", "near_poverty_rate"]]
     shown = shown.assign(standard=[standard_label(c, ctx.lang) for c in shown["standard"]])
@@ -166,20 +172,22 @@ def flows_section(ctx: ReportContext) -> None:
     data = flows_data(ctx)
     f = data.facts
     if data.has_year_flows:
-        figure(
-            charts.waterfall_chart(
-                {k: f[k] for k in ("start", "escaped", "repoverty", "new", "other", "end")},
-                ctx.lang,
-                ctx.source,
-                ctx.data.synthetic,
-                year=ctx.year,
-                area_name=ctx.area_name,
-            )
-        )
         paragraphs([narrative.flows_paragraph(f, ctx.lang)])
+        with _shorter():
+            figure(
+                charts.waterfall_chart(
+                    {k: f[k] for k in ("start", "escaped", "repoverty", "new", "other", "end")},
+                    ctx.lang,
+                    ctx.source,
+                    ctx.data.synthetic,
+                    year=ctx.year,
+                    area_name=ctx.area_name,
+                )
+            )
     else:
         note(ctx, label("note.no_flows", ctx.lang, year=ctx.year))
-    figure(charts.flow_rates_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
+    with _shorter():
+        figure(charts.flow_rates_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
     table(
         ctx,
         data.counts,
@@ -193,8 +201,10 @@ def ethnic(ctx: ReportContext) -> None:
     """Ethnic-minority and other households: rates and the gap between them (`ethnic_data`)."""
     heading(ctx, "report.section.ethnic")
     data = ethnic_data(ctx)
-    figure(charts.ethnic_gap_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
+    # text first, then the chart: on paper the text fills what a chart would leave empty
     paragraphs([narrative.ethnic_paragraph(data.facts, ctx.lang)])
+    with _shorter():
+        figure(charts.ethnic_gap_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
     table(
         ctx,
         data.rates[["year", "em_poverty_rate", "non_em_poverty_rate", "gap"]],
@@ -211,6 +221,7 @@ def deprivations(ctx: ReportContext) -> None:
     heading(ctx, "report.section.deprivation")
     data = deprivations_data(ctx)
     df, std = data.shares, data.standard
+    paragraphs([narrative.deprivation_paragraph(data.facts, ctx.lang)])
     figure(
         charts.deprivation_chart(
             df, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name, standard=std
@@ -227,7 +238,6 @@ def deprivations(ctx: ReportContext) -> None:
             "caption.alkire_foster",
             {"H": "rate", "A": "rate", "M0": "index"},
         )
-    paragraphs([narrative.deprivation_paragraph(data.facts, ctx.lang)])
     shown = df.assign(
         indicator=[indicator_name(i, ctx.lang, std) for i in df["indicator"]],
         dimension=[label(f"dimension.{d}", ctx.lang) for d in df["dimension"]],
@@ -287,8 +297,20 @@ def place(ctx: ReportContext) -> None:
     (`place_data`)."""
     heading(ctx, "report.section.ranking")
     data = place_data(ctx)
+    paragraphs([narrative.ranking_paragraph(data.facts, ctx.lang)])
     d = data.districts
     values = dict(zip(d["code"], d["rate"], strict=True))
+    # the ranking first: on paper it fits where the taller map would leave a gap
+    figure(
+        charts.rank_chart(
+            d.assign(highlight=d["code"] == ctx.area_code),
+            ctx.lang,
+            ctx.source,
+            ctx.data.synthetic,
+            year=ctx.year,
+            province_rate=data.province_rate,
+        )
+    )
     if ctx.geojson:
         fig = charts.choropleth(
             values,
@@ -311,17 +333,6 @@ def place(ctx: ReportContext) -> None:
             year=ctx.year,
         )
     figure(fig)
-    figure(
-        charts.rank_chart(
-            d.assign(highlight=d["code"] == ctx.area_code),
-            ctx.lang,
-            ctx.source,
-            ctx.data.synthetic,
-            year=ctx.year,
-            province_rate=data.province_rate,
-        )
-    )
-    paragraphs([narrative.ranking_paragraph(data.facts, ctx.lang)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,17 +346,18 @@ def projections(ctx: ReportContext) -> None:
     verdicts(ctx, data.status)
     if data.cumulative is not None:
         t1 = data.status[data.status["target_id"] == "T1"].iloc[0]
-        figure(
-            charts.cumulative_chart(
-                data.cumulative,
-                (t1["projected_value"], t1["projected_lo80"], t1["projected_hi80"]),
-                _attainable(t1),
-                ctx.lang,
-                ctx.source,
-                ctx.data.synthetic,
-                area_name=ctx.area_name,
+        with _shorter():
+            figure(
+                charts.cumulative_chart(
+                    data.cumulative,
+                    (t1["projected_value"], t1["projected_lo80"], t1["projected_hi80"]),
+                    _attainable(t1),
+                    ctx.lang,
+                    ctx.source,
+                    ctx.data.synthetic,
+                    area_name=ctx.area_name,
+                )
             )
-        )
     heading(ctx, "report.section.outlook")
     if not data.projected:
         note(ctx, label("note.too_few_reviews", ctx.lang, points=data.points))
@@ -354,21 +366,22 @@ def projections(ctx: ReportContext) -> None:
     for indicator in FAN_INDICATORS:
         rows = data.outlook[(data.outlook["indicator"] == indicator) & ~data.outlook["bridged"]]
         households = indicator.endswith("_households")
-        figure(
-            charts.fan_chart(
-                data.history[indicator],
-                rows.rename(columns={"point": "mean"}),
-                None,
-                (2022, 2027),
-                ctx.lang,
-                ctx.source,
-                ctx.data.synthetic,
-                title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
-                value_label=label(f"axis.{indicator}", ctx.lang),
-                value_format="number" if households else "percent",
-                decimals=0 if households else 2,
+        with _shorter():
+            figure(
+                charts.fan_chart(
+                    data.history[indicator],
+                    rows.rename(columns={"point": "mean"}),
+                    None,
+                    (2022, 2027),
+                    ctx.lang,
+                    ctx.source,
+                    ctx.data.synthetic,
+                    title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
+                    value_label=label(f"axis.{indicator}", ctx.lang),
+                    value_format="number" if households else "percent",
+                    decimals=0 if households else 2,
+                )
             )
-        )
     outlook_table(ctx, data.outlook)
     bridged = bool(data.outlook["bridged"].any())
     note(ctx, label("note.outlook_basis" if bridged else "note.outlook_no_bridge", ctx.lang,
