@@ -482,4 +482,4 @@ def _trend_figure(ctx: ReportContext, data: FirstPage) -> str:
     svg = charts.figure_to_svg(fig)
     svg = svg[svg.index("<svg") :]
     alt = _esc(getattr(fig, "alt_text", ""))
-    return f'<figure class="chart fp-chart"><div role="img" aria-label="{alt}">{svg}</div></figure>'
+    return f'<figure class="chart"><div role="img" aria-label="{alt}">{svg}</div></figure>'

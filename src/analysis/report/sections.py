@@ -238,6 +238,7 @@ def deprivations(ctx: ReportContext) -> None:
             "caption.alkire_foster",
             {"H": "rate", "A": "rate", "M0": "index"},
         )
+        note(ctx, _h_beside_rate(ctx, float(data.alkire_foster["H"].iloc[0])))
     shown = df.assign(
         indicator=[indicator_name(i, ctx.lang, std) for i in df["indicator"]],
         dimension=[label(f"dimension.{d}", ctx.lang) for d in df["dimension"]],
@@ -249,6 +250,16 @@ def deprivations(ctx: ReportContext) -> None:
         "report.section.deprivation",
         {"share_area": "rate", "share_province": "rate"},
     )
+
+
+def _h_beside_rate(ctx: ReportContext, h: float) -> str:
+    """One sentence: why H (deprived in k of d indicators) differs from the official rate."""
+    from analysis.report.context import af_by_district, facts
+
+    af = af_by_district(ctx.data, ctx.year, ctx.min_households)
+    return label("note.h_vs_rate", ctx.lang, h=format_percent(h, ctx.lang),
+                 k=format_number(af.k, ctx.lang), d=round(af.k / af.cutoff),
+                 rate=format_percent(facts(ctx)["rate"], ctx.lang))  # fmt: skip
 
 
 def communes(ctx: ReportContext) -> None:
