@@ -364,24 +364,36 @@ def mark_standard_changes(ax, years_of_change, lang: str) -> None:
     """Vertical line half a year before each first year of a new standard, with its name.
 
     The name is written horizontally at the top of the plot, right of the line, in headroom
-    reserved above the data so that it never covers a series.
+    reserved above the data so that it never covers a series; on a narrow chart, where one line
+    would run past the plot, on two lines (with twice the headroom).
     """
     if not years_of_change:
         return
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    bottom, top = ax.get_ylim()
-    ax.set_ylim(bottom, bottom + (top - bottom) * 1.18)
+    left, right = ax.get_xlim()
+    # the axes' width in points, roughly (before the layout): room for the note right of a line
+    axes_pt = ax.get_position().width * ax.get_figure().get_figwidth() * 72
+    notes = []
     for year in years_of_change:
         try:
             name = standard_label(standard_for_year(year).code, lang)
         except (StandardError, KeyError):
             name = str(year)
         x = year - 0.5
+        text = " " + label("standard.change_note", lang, standard=name)
+        room = (right - x) / (right - left) * axes_pt if right > left else axes_pt
+        if len(text) * MIN_FONT_PT * 0.55 > room:
+            text = text.replace(": ", ":\n ", 1)
+        notes.append((x, text))
+    lines = max(t.count("\n") + 1 for _, t in notes)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, bottom + (top - bottom) * (1.18 if lines == 1 else 1.4))
+    for x, text in notes:
         ax.axvline(x, color="#555555", linestyle=(0, (1, 1.5)), linewidth=1, zorder=1)
         ax.text(
             x,
             0.985,
-            " " + label("standard.change_note", lang, standard=name),
+            text,
             transform=trans,
             ha="left",
             va="top",

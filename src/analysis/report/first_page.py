@@ -469,9 +469,9 @@ def first_page(ctx: ReportContext) -> None:
 
 
 def _trend_figure(ctx: ReportContext, data: FirstPage) -> str:
-    """The small trend chart (10.5 cm wide, beside the sentences; printed at its drawn size,
+    """The small trend chart (11.5 cm wide, beside the sentences; printed at its drawn size,
     so its text stays 7 pt or more)."""
-    with charts.style.figure_size(width_cm=10.5, height_factor=0.85):
+    with charts.style.figure_size(width_cm=11.5, height_factor=0.85):
         fig = charts.trend_chart(
             data.trend,
             ctx.lang,
