@@ -37,13 +37,15 @@ def test_first_sentence_keeps_decimals_and_parentheses():
 
 
 def test_one_line_drops_trailing_clauses_outside_parentheses():
-    long = "From 3 (2021) to 3 (2024); projected 2030: 3 (80% range: 3–3) against 0; p <1%."
+    long = "From 3 (2021) to 3 (2024); projected 2030: 3 (80% range; 3–3) against 0; p <1%."
     assert first_page.one_line(long, limit=200) == long
     # over the limit: the last clause goes first, never a break inside the parentheses
-    assert first_page.one_line(long, limit=70) == "From 3 (2021) to 3 (2024); projected 2030."
-    assert first_page.one_line(long, limit=30) == "From 3 (2021) to 3 (2024)."
-    assert first_page.one_line("A sentence with no clause at all.", limit=5) == (
-        "A sentence with no clause at all."
+    assert first_page.one_line(long, limit=75) == (
+        "From 3 (2021) to 3 (2024); projected 2030: 3 (80% range; 3–3) against 0."
+    )
+    assert first_page.one_line(long, limit=70) == "From 3 (2021) to 3 (2024)."
+    assert first_page.one_line("A sentence with no clause: at all.", limit=5) == (
+        "A sentence with no clause: at all."
     )
 
 

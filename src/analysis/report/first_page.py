@@ -104,11 +104,12 @@ def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(text, maxsplit=1)[0]
 
 
-def one_line(reason: str, limit: int = 120) -> str:
+def one_line(reason: str, limit: int = 160) -> str:
     """A verdict's reason shortened for one line of the first page.
 
     The first sentence; while it is longer than ``limit`` characters and has clauses (after
-    "; " or ": " outside parentheses), its last clause is dropped.
+    "; " outside parentheses), its last clause is dropped (a projection's probability, given
+    by the status already).
 
     Parameters
     ----------
@@ -129,11 +130,11 @@ def one_line(reason: str, limit: int = 120) -> str:
 
 
 def _clause_breaks(text: str) -> list[int]:
-    """Positions of "; " and ": " outside parentheses."""
+    """Positions of "; " outside parentheses."""
     out, depth = [], 0
     for i, ch in enumerate(text):
         depth += (ch == "(") - (ch == ")")
-        if depth == 0 and ch in ";:" and text[i + 1 : i + 2] == " ":
+        if depth == 0 and ch == ";" and text[i + 1 : i + 2] == " ":
             out.append(i)
     return out
 
