@@ -408,8 +408,8 @@ def _groups(data: FirstPage, lang: str) -> str:
     )
     return (
         f'<p class="fp-heading">{_esc(label("fp.verdicts", lang))}</p>'
-        f'<table class="fp-verdicts"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<div class="fp-scroll"><table class="fp-verdicts"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -431,7 +431,8 @@ def _matrix(matrix: pd.DataFrame, lang: str) -> str:
         for c, t, y in zip(cols, targets, matrix.attrs.get("target_years", []), strict=False)
     )
     return (
-        f'<table class="fp-matrix"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<div class="fp-scroll"><table class="fp-matrix"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
         f'<ul class="fp-legend">{legend}</ul>'
         f'<p class="note">{_esc(label("fp.matrix_note", lang))}</p>'
     )
