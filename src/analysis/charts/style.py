@@ -248,6 +248,11 @@ def finish_figure(
     The last step of every chart: also places the figure legend (from :func:`add_legend`) just
     above the source line, and sets ``fig.alt_text`` and ``fig.chart_lang``.
     """
+    size = mpl.rcParams["figure.titlesize"]
+    size = float(size) if isinstance(size, (int, float)) else 10.0
+    chars = int(fig.get_figwidth() * 72 * 0.97 / (size * 0.62))  # bold: about 0.62 em a char
+    if len(title) > chars:  # a long title (a long area name) on two lines, not past the edge
+        title = "\n".join(textwrap.wrap(title, chars))
     fig.suptitle(title, x=0.01, ha="left")
     # about 0.62 em per character at most: the line fits the figure's width at any size
     wrap = max(40, int(fig.get_figwidth() * 72 * 0.96 / (_SOURCE_FONT_SIZE * 0.62)))

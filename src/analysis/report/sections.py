@@ -187,7 +187,11 @@ def flows_section(ctx: ReportContext) -> None:
     else:
         note(ctx, label("note.no_flows", ctx.lang, year=ctx.year))
     with _shorter():
-        figure(charts.flow_rates_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
+        figure(
+            charts.flow_rates_chart(
+                data.rates, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+            )
+        )
     table(
         ctx,
         data.counts,
@@ -204,7 +208,11 @@ def ethnic(ctx: ReportContext) -> None:
     # text first, then the chart: on paper the text fills what a chart would leave empty
     paragraphs([narrative.ethnic_paragraph(data.facts, ctx.lang)])
     with _shorter():
-        figure(charts.ethnic_gap_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
+        figure(
+            charts.ethnic_gap_chart(
+                data.rates, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+            )
+        )
     table(
         ctx,
         data.rates[["year", "em_poverty_rate", "non_em_poverty_rate", "gap"]],
@@ -229,7 +237,13 @@ def deprivations(ctx: ReportContext) -> None:
     )
     if data.contributions is not None:
         figure(
-            charts.contribution_chart(data.contributions, ctx.lang, ctx.source, ctx.data.synthetic)
+            charts.contribution_chart(
+                data.contributions,
+                ctx.lang,
+                ctx.source,
+                ctx.data.synthetic,
+                area_name=ctx.area_name,
+            )
         )
         table(
             ctx,
