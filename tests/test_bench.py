@@ -63,3 +63,30 @@ def test_write_results_tables(tmp_path):
     with open(tmp_path / "results.csv", encoding="utf-8", newline="") as fh:
         first = next(csv.DictReader(fh))
     assert first["median"] == "2" and first["min"] == "1" and first["max"] == "3"
+
+
+def test_b4_gives_cpu_seconds_per_report_and_stage():
+    def entry(**cpu):
+        t = {f"cpu_{k}": v for k, v in cpu.items()}
+        t.update(cpu=sum(cpu.values()), total=2 * sum(cpu.values()), pdf=1.0)
+        return {"timings": t}
+
+    manifest = {
+        "reports": {
+            "a": entry(startup=0.0, execute=1.0, facts=0.0, html=0.1, pdf=2.0, xlsx=0.1, write=0.0),
+            "b": entry(startup=0.0, execute=3.0, facts=0.0, html=0.1, pdf=1.0, xlsx=0.1, write=0.0),
+        },
+        "last_batch": {"workers": 2, "wall_seconds": 9.0, "worker_warmup_seconds": 4.0},
+    }
+    rows: list[bench.Row] = []
+    printed: list[str] = []
+    lines = bench._b4_section(manifest, rows, printed.append)
+    text = "\n".join(lines)
+    # a: 3.2 CPU-s, b: 4.2; means by hand: execute 2.0, pdf 1.5, cpu 3.7; pdf share 3.0 / 7.4
+    assert "| a | 0.00 | 1.00 | 0.00 | 0.10 | 2.00 | 0.10 | 0.00 | 3.20 |" in text
+    assert "| **mean** | 0.00 | 2.00 | 0.00 | 0.10 | 1.50 | 0.10 | 0.00 | 3.70 |" in text
+    assert "| **share** | 0 % | 54 % | 0 % | 3 % | 41 % | 3 % | 0 % | 100 % |" in text
+    assert printed and "| **mean** |" in printed[0]
+    cpu_pdf = next(r for r in rows if r.item == "per report, CPU: pdf")
+    assert cpu_pdf.values == [2.0, 1.0] and cpu_pdf.case == "B4"
+    assert any(r.item == "per report: pdf" for r in rows)  # wall seconds, as before

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.intake import cells
 from analysis.reference.geography import UnknownAreaError, load_geography
@@ -93,3 +96,64 @@ def test_convert_cells_records_each_failed_cell():
     (problem,) = problems
     assert (problem.file, problem.row, problem.column) == ("f.csv", 4, "members")
     assert problem.message.startswith("'x' is not a whole number of people")
+
+
+# -- zones: one list of spellings for a cell (intake) and a column (classification) ---------------
+ZONE_SPELLINGS = [
+    ("Thành thị", "urban"), ("thanh thi", "urban"), ("THÀNH THỊ", "urban"), ("Urban", "urban"),
+    ("URBAN", "urban"), (" urban ", "urban"), ("Đô thị", "urban"), ("TT", "urban"),
+    ("nông thôn", "rural"), ("Nong thon", "rural"), ("nông  thôn\t", "rural"), ("rural", "rural"),
+    ("Rural", "rural"), ("NT", "rural"), ("nong_thon", "rural"),
+    (unicodedata.normalize("NFD", "Thành thị"), "urban"),
+]  # fmt: skip
+NOT_ZONES = ["town", "thành", "city", "urbanised", "1", "", "x", "nông thôn mới"]
+
+
+@pytest.mark.parametrize(("written", "zone"), ZONE_SPELLINGS)
+def test_a_zone_cell_and_a_zone_column_read_the_same(written, zone):
+    from analysis.reference.standards import normalise_zone
+
+    assert cells.parse_zone(written) == zone
+    assert normalise_zone(pd.Series([written])).tolist() == [zone]
+
+
+@pytest.mark.parametrize("written", NOT_ZONES)
+def test_a_zone_cell_and_a_zone_column_refuse_the_same(written):
+    from analysis.reference.standards import StandardError, normalise_zone
+
+    with pytest.raises(ValueError, match="is not a zone; write thành thị"):
+        cells.parse_zone(written)
+    with pytest.raises(StandardError, match="zone must be 'urban' or 'rural'"):
+        normalise_zone(pd.Series([written]))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.one_of(st.text(max_size=12), st.sampled_from([w for w, _ in ZONE_SPELLINGS])))
+def test_any_text_is_a_zone_for_both_or_for_neither(text):
+    from analysis.reference.standards import StandardError, normalise_zone
+
+    try:
+        cell = cells.parse_zone(text)
+    except ValueError:
+        cell = None
+    try:
+        (column,) = normalise_zone(pd.Series([text], dtype=object)).tolist()
+    except StandardError:
+        column = None
+    assert cell == column
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Loc Thnah", "unknown commune 'Loc Thnah'; closest known names: Lộc Thạnh, Lộc Thành"),
+        ("Bu Dangg", "unknown district 'Bu Dangg'; closest known names: Bù Đăng"),
+        ("Củ Chi", "unknown district or commune 'Củ Chi': not in this province"),
+        ("Loc Thanh", "commune name 'Loc Thanh' is ambiguous"),
+    ],
+)
+def test_an_unknown_bare_area_gets_the_close_names_of_either_level(text, says):
+    resolve = cells.area_resolver(load_geography())
+    with pytest.raises(UnknownAreaError) as caught:
+        resolve(text, None)
+    assert str(caught.value).startswith(says)

@@ -143,7 +143,7 @@ def test_a_file_that_cannot_be_written_is_a_user_error(monkeypatch, capsys, tmp_
     denied = PermissionError(13, "Permission denied", "/srv/form.xlsx")
     monkeypatch.setitem(analysis_cli.COMMANDS, "template", raising(denied))
     assert analysis_cli.main(COMMAND_ARGS["template"]) == 2
-    assert capsys.readouterr().err == "error: [Errno 13] Permission denied: '/srv/form.xlsx'\n"
+    assert capsys.readouterr().err == "error: permission denied: '/srv/form.xlsx'\n"
     assert not list(tmp_logs.iterdir())
 
 

@@ -2,7 +2,8 @@
 
 With fewer than three reviews under the year's standard (2016-2017 under QĐ 59, 2022-2023 under
 NĐ 07, a one-year file) the projection section says so and the verdicts rest on actual values;
-every other section works.
+every other section works. From 2025 (the first review by the new communes of 1 July 2025) the
+reports show the new communes and mark the merger on their trend charts; before, neither.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-YEARS = range(2016, 2025)
+YEARS = range(2016, 2026)
 
 
 def build(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -33,11 +34,14 @@ def test_every_review_year_builds(tmp_path, year):
     assert run.returncode == 0, run.stdout + run.stderr
     page = (tmp_path / str(year) / "en" / "bu-dang.html").read_text(encoding="utf-8")
     assert "Progress towards the targets" in page or year < 2021
-    assert (tmp_path / str(year) / "en" / "province.html").is_file()
     if year in (2016, 2017, 2022, 2023):  # fewer than 3 reviews under the year's standard
         assert "no projection yet" in page
     else:
         assert "Outlook to 2030" in page and "no projection yet" not in page
+    province = (tmp_path / str(year) / "en" / "province.html").read_text(encoding="utf-8")
+    for html in (page, province):
+        assert ("New communes and wards" in html) == (year >= 2025)
+        assert ("Merger 1 Jul 2025" in html) == (year >= 2025)
 
 
 def test_a_single_review_file_builds(tmp_path):

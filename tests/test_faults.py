@@ -122,7 +122,11 @@ def assert_truthful(folder: Path, formats=FAST) -> dict:
     for slug, entry in manifest["reports"].items():
         row = re.search(rf'<tr id="{re.escape(slug)}">(.*?)</tr>', index, re.S)
         assert row, f"{slug} missing from the index"
-        assert f'class="status-{entry["status"]}"' in row.group(1), (slug, entry["status"])
+        # its status is in the build details (collapsed), its failure also on the dashboard row
+        build = re.search(rf'<tr id="build-{re.escape(slug)}">(.*?)</tr>', index, re.S)
+        assert build, f"{slug} missing from the index's build details"
+        assert f'class="status-{entry["status"]}"' in build.group(1), (slug, entry["status"])
+        assert (entry["status"] == "failed") == ('class="chip bad report-failed"' in row.group(1))
         for name in entry["files"].values():
             assert (folder / name).is_file() and _valid(folder / name), name
         if entry["status"] == "failed":

@@ -57,3 +57,21 @@ def test_province_final_assessment_on_actual_values(data_file, rows):
 def test_no_final_assessment_before_the_target_year():
     ctx = context.load("Bù Đăng", 2024, "en")
     assert overview_data.final_assessment_data(ctx) is None
+
+
+def test_a_2025_file_by_former_commune_keeps_its_commune_table(data_file, monkeypatch):
+    """The new-commune table is for data kept by new commune; this file's 2025 rows are by
+    former commune (it says so), so the district report shows them by former commune."""
+    import IPython.display
+
+    from analysis.report import section_data, sections
+    from analysis.report.tables import TABLE_MIME
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *o, raw=False, **k: shown.extend(o))
+    ctx = context.load("Bù Đăng", 2025, "en", str(data_file))
+    assert section_data.new_communes_data(ctx) is None
+    sections.communes(ctx)
+    names = [s[TABLE_MIME]["name"] for s in shown if isinstance(s, dict) and TABLE_MIME in s]
+    assert names == ["communes"]
+    assert len(section_data.communes_data(ctx).communes) == 16  # Bù Đăng's former communes

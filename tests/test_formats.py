@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.intake.formats import sniff_delimiter
 from analysis.intake.problems import IntakeError
 from analysis.intake.readers import read_table
 from analysis.intake.summary import read_summary
@@ -123,3 +124,25 @@ def test_binary_file_named_csv(tmp_path):
     path.write_bytes(b"PK\x03\x04\x00\x00\x00binary")
     with pytest.raises(IntakeError, match="holds NUL bytes, so it is not a text"):
         read_table(path)
+
+
+# -- the separator -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lines", "delimiter"),
+    [
+        (["a,b,c", "1,2,3"], ","),
+        (["a;b;c", "1;2;3"], ";"),
+        (["a\tb\tc", "1\t2\t3"], "\t"),
+        # a title row above and a signature row below: one cell each
+        (["BÁO CÁO NĂM 2023", "a;b;c", "1;2;3", "Người lập biểu"], ";"),
+        (["BÁO CÁO, NĂM 2023", "a\tb\tc", "1\t2\t3"], "\t"),
+        # a comma in every line of a semicolon file: 2 cells by comma, 3 by semicolon
+        (["a;b, c;d", "1;2,5;3", "4;5,5;6"], ";"),
+        # semicolons inside quoted cells of a comma file
+        (['a,"b;c;d",e', '1,"x;y;z",2'], ","),
+        # nothing splits: a comma
+        (["only", "one"], ","),
+    ],
+)
+def test_sniff_delimiter_finds_the_widest_table(lines, delimiter):
+    assert sniff_delimiter("\r\n".join(lines) + "\r\n") == delimiter

@@ -174,6 +174,9 @@ def plain(name: str) -> str:
 BARE_NAMES = Counter(plain(bare_commune_name(c)) for c in COMMUNES)
 FULL_NAMES = Counter(plain(c["commune_name"]) for c in COMMUNES)
 BARE_IN_DISTRICT = Counter((c["district_code"], plain(bare_commune_name(c))) for c in COMMUNES)
+#: The same with diacritics (Lộc Thạnh and Lộc Thành are two names).
+SPELLED_BARE = Counter(bare_commune_name(c).lower() for c in COMMUNES)
+SPELLED_FULL = Counter(c["commune_name"].lower() for c in COMMUNES)
 
 
 @PROPERTY
@@ -185,10 +188,11 @@ def test_every_way_of_writing_a_commune_finds_it_in_its_district(commune, data):
     name = data.draw(typed(prefix + bare))
     district = next(d for d in DISTRICTS if d["district_code"] == commune["district_code"])
     within = data.draw(st.sampled_from([district["district_code"], district["district_name"]]))
-    if BARE_IN_DISTRICT[(commune["district_code"], plain(bare))] == 1:
+    spelled = strip_marks(name) != name  # typed with the diacritics of the name
+    if BARE_IN_DISTRICT[(commune["district_code"], plain(bare))] == 1 or spelled:
         assert geo.resolve_commune(name, district=within) == commune["commune_code"]
-    else:  # Lộc Thạnh and Lộc Thành (Lộc Ninh) without diacritics: see the xfail below
-        with pytest.raises(UnknownAreaError, match="is ambiguous"):
+    else:  # Lộc Thạnh and Lộc Thành (Lộc Ninh) without diacritics
+        with pytest.raises(UnknownAreaError, match="is ambiguous.*with its diacritics"):
             geo.resolve_commune(name, district=within)
 
 
@@ -200,7 +204,10 @@ def test_a_commune_name_alone_finds_it_or_says_ambiguous(commune, full, data):
     written = commune["commune_name"] if full else bare_commune_name(commune)
     name = data.draw(typed(written))
     shared = (FULL_NAMES if full else BARE_NAMES)[plain(written)]
-    if shared == 1:
+    spelled = (
+        strip_marks(name) != name and (SPELLED_FULL if full else SPELLED_BARE)[written.lower()] == 1
+    )
+    if shared == 1 or spelled:
         assert geo.resolve_commune(name) == commune["commune_code"]
     else:
         with pytest.raises(UnknownAreaError, match="is ambiguous"):
@@ -217,31 +224,27 @@ def test_any_text_is_a_commune_or_an_unknown_area(text, district):
     try:
         code = geo.resolve_commune(text, district=district)
     except UnknownAreaError as err:
+        if "the district given is" in str(err):  # a commune code of another district
+            home = {c["commune_code"]: c["district_code"] for c in COMMUNES}
+            assert home[text.strip()] != geo.resolve_district(district)
+            return
         assert re.search(r"unknown commune|is ambiguous", str(err))
         return
     assert code in COMMUNE_CODES
 
 
-# -- known bugs (reference.geography is another helper's file: not fixed here) ---------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="the set of codes is stored under the key '__codes__' in the same dict as the name "
-    "keys, so the text '__codes__' matches every code ('ambiguous') instead of none",
-)
-@pytest.mark.parametrize("text", ["__codes__", " __CODES__ "])
+# -- regressions ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["__codes__", " __CODES__ ", "__exact__"])
 def test_the_codes_sentinel_is_not_a_name(text):
+    # the codes were kept under the key '__codes__' among the names: that text matched them all
     with pytest.raises(UnknownAreaError, match="unknown district"):
         load_geography().resolve_district(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="names are matched only without diacritics, so Xã Lộc Thạnh (25280) and Xã Lộc "
-    "Thành (25294), both in Lộc Ninh, are 'ambiguous' even when written exactly",
-)
 @pytest.mark.parametrize(
     ("name", "code"),
     [("Lộc Thạnh", "25280"), ("Xã Lộc Thành", "25294"), ("lộc thạnh", "25280")],
 )
 def test_names_that_differ_only_in_diacritics_are_told_apart(name, code):
     assert load_geography().resolve_commune(name, district="692") == code
+    assert load_geography().resolve_commune(name) == code

@@ -28,4 +28,7 @@ def test_main_validate_failure(capsys):
     code = main_validate([str(GOOD / "summary_vi.csv"), str(BAD / "flow_poor.csv")])
     out = capsys.readouterr().out
     assert code == 1
-    assert "flow_poor.csv, row 3, column 'poor_end' (Hộ nghèo cuối năm): end of year is 951" in out
+    assert (
+        "flow_poor.csv, row 3, column 'poor_end' (Poor households, end of year): end of year is 951"
+        in out
+    )

@@ -8,6 +8,8 @@ from pathlib import Path
 import papermill
 import pytest
 
+from analysis.core.i18n import label
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 REPORTS = [p for p in NOTEBOOKS if p.stem in ("district_report", "province_overview")]
 
@@ -94,4 +96,6 @@ def test_explore_notebook_runs_in_a_kernel(tmp_path):
     ]
     assert errors == []
     texts = json.dumps(executed["cells"], ensure_ascii=False)
-    assert "Lộc Ninh" in texts and "poverty_rate" in texts
+    # names and localised headers (the trend table's), not codes and column names
+    assert "Lộc Ninh" in texts and label("col.poverty_rate", "en") in texts
+    assert "poverty_rate" not in texts.replace("sections.trends_data", "")

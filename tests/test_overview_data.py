@@ -175,3 +175,12 @@ def test_data_note(ctx):
     assert "Decree 07/2021" in value["table.standard"] and "(" not in value["table.standard"]
     tech = value["note.technical"]
     assert tech.startswith("SHA-256 ") and "year=2024" in tech and "lang='en'" in tech
+
+
+def test_data_note_names_files_without_their_folders():
+    assert overview_data.shown_parameter("data_source", "/home/an/dữ liệu/rà soát.xlsx") == (
+        "rà soát.xlsx"
+    )
+    assert overview_data.shown_parameter("geojson", "maps/districts.geojson") == "districts.geojson"
+    assert overview_data.shown_parameter("data_source", "") == ""
+    assert overview_data.shown_parameter("area", "/not/a/file") == "/not/a/file"

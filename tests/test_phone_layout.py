@@ -270,3 +270,34 @@ def test_built_reports_fit_a_phone(tmp_path, monkeypatch):
         assert len(svgs) == text.count('<figure class="chart">'), path.name
         tables = [b for b in boxes if b.cls == "report-table-figure"]
         assert all(t.overflow == "auto" for t in tables), path.name
+
+
+@pytest.mark.parametrize("width", [PHONE, SMALL_PHONE])
+def test_index_dashboard_fits_a_phone(width):
+    """The index page's dashboard (eight columns, long data file names) scrolls in its own box."""
+    from analysis.build import index
+
+    facts = {
+        "poor": 12345.0, "rate": 1.0349, "prev_year": 2023, "comparable": True,
+        "change_households": -903.0, "change_points": -0.456, "em_poor": 10.0, "em_rate": 3.5,
+        "worst_status": "unattainable", "worst_targets": ["T1", "T2", "T1-2022", "T3"],
+        "data": {"name": "bao-cao-ra-soat-ho-ngheo-cuoi-nam-2024-huyen-bu-dang.xlsx",
+                 "date": "2025-01-15", "sha256": "0123456789abcdef", "synthetic": False},
+    }  # fmt: skip
+    reports = {
+        f"d{i}": {"area": str(i), "area_name": "Bù Gia Mập (huyện cũ)", "status": "ok",
+                  "files": {"html": "x.html", "pdf": "x.pdf", "xlsx": "x.xlsx", "log": "x.log",
+                            "ipynb": "x.ipynb"},
+                  "timings": {"total": 4.5}, "finished_at": "2025-01-01T00:00:00+00:00",
+                  "facts": facts}
+        for i in range(3)
+    }  # fmt: skip
+    manifest = {"schema": 1, "year": 2024, "lang": "vi", "reports": reports,
+                "last_batch": {"finished_at": "2025-01-01T00:00:01+00:00", "notice": "Mô phỏng",
+                               "built": 3, "unchanged": 0, "failed": [], "wall_seconds": 9.0,
+                               "executor": "local", "workers": 2, "engine": "inprocess"}}  # fmt: skip
+    boxes = check_phone(index.render_index(manifest), width)
+    tables = [b for b in boxes if b.cls == "report-table-figure"]
+    assert len(tables) == 2 and all(t.overflow == "auto" and t.right <= width for t in tables)
+    assert any(b.tag == "table" and "dashboard" in b.cls and b.clipped and b.right > width
+               for b in boxes)  # fmt: skip  # wider than the phone: it scrolls in its figure

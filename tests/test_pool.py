@@ -99,3 +99,38 @@ def test_timeout_kills_the_report(reports, tmp_path):
     folder = _folder(root)
     assert "timed out" in (folder / "slow.log").read_text(encoding="utf-8")
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_worker_that_cannot_start_prints_one_line_and_exits_3(tmp_path, capfd):
+    """A warm-up error (here an extra module that does not exist) is one line on stderr naming
+    the error and a log holding its traceback; the process exits 3 and the batch's reports fail."""
+    config = RunConfig(year=YEAR, warm_modules=("no_such_module_bpwb",), keep_warm=False)
+    spec = {"slug": "x", "out_dir": str(tmp_path), "timeout": 60}
+    report_pool = pool.ReportPool(config, 1)
+    try:
+        report_pool.submit(spec)
+        ((got, record),) = list(report_pool.results())
+    finally:
+        report_pool.close()
+    assert got is spec and record["status"] == "failed"
+    assert record["error"] == "report worker process died (exit status 3)"
+    assert report_pool.proc.returncode == 3
+    err = capfd.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err  # no traceback
+    assert lines[0].startswith("error: the report worker could not start (ModuleNotFoundError: ")
+    assert "no_such_module_bpwb" in lines[0] and "Traceback" not in err
+    log = Path(lines[0].rsplit("traceback in ", 1)[1])
+    try:
+        text = log.read_text(encoding="utf-8")
+        assert "Traceback (most recent call last)" in text and "no_such_module_bpwb" in text
+    finally:
+        log.unlink()
+
+
+def test_startup_error_line_is_one_line():
+    line = pool.startup_error_line(ValueError("first\nsecond"), None)
+    assert (
+        line
+        == "error: the report worker could not start (ValueError: first); no log could be written"
+    )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from analysis.intake.households import read_households
 from analysis.intake.problems import IntakeError
 from analysis.intake.readers import read_table
 from analysis.intake.summary import read_summary
 
 FIX = Path(__file__).parent / "fixtures" / "intake"
+ROOT = Path(__file__).resolve().parents[1]
 GOOD, BAD = FIX / "good", FIX / "bad"
 
 
@@ -68,3 +71,29 @@ def test_excel_problem_rows_are_spreadsheet_rows(tmp_path):
     wb.save(tmp_path / "rows.xlsx")
     (problem,) = _error(tmp_path / "rows.xlsx").problems
     assert (problem.file, problem.row, problem.column) == ("rows.xlsx", 4, "poor_end")
+
+
+@pytest.mark.parametrize("reader", [read_summary, read_households, read_table])
+def test_a_parquet_file_without_rows_says_so(tmp_path, reader):
+    # it said "no data rows below the header (row None)"
+    synthetic = ROOT / "data" / "synthetic"
+    if reader is read_households:
+        frame = pd.read_parquet(synthetic / "households.parquet")
+    else:
+        frame = pd.read_csv(synthetic / "summary.csv", dtype=str)
+    path = tmp_path / "empty.parquet"
+    frame.iloc[:0].to_parquet(path)
+    error = _error(path, reader)
+    assert f"the file has no data rows (only its {frame.shape[1]} column names)" in str(error)
+    assert "None" not in str(error)
+
+
+def test_a_parquet_file_of_total_rows_only_has_no_data_rows(tmp_path):
+    table = pd.read_csv(ROOT / "data" / "synthetic" / "summary.csv", dtype=str).head(1)
+    table["area_code"] = "Tổng cộng"  # a total row, dropped
+    table.to_parquet(tmp_path / "totals.parquet")
+    error = _error(tmp_path / "totals.parquet")
+    assert "no data rows in the file; fill in the figures" in str(error)
+    assert "None" not in str(error)
+    table.to_csv(tmp_path / "totals.csv", index=False)
+    assert "no data rows below the header (row 1)" in str(_error(tmp_path / "totals.csv"))

@@ -67,6 +67,13 @@ def test_batch_writes_all_files_index_and_skips_unchanged(reports):
     assert entry["status"] == "ok" and len(entry["key"]) == 64
     assert set(entry["key_parts"]) == {"data", "notebook", "library", "parameters"}
     assert {"startup", "execute", "html", "pdf", "xlsx", "total"} <= set(entry["timings"])
+    cpu = {k: v for k, v in entry["timings"].items() if k.startswith("cpu_")}
+    assert set(cpu) == {
+        f"cpu_{k}" for k in ("startup", "execute", "facts", "html", "pdf", "xlsx", "write")
+    }
+    assert all(v >= 0 for v in cpu.values()) and cpu["cpu_pdf"] > 0
+    # the stages' CPU seconds add up to the report process's (rounded to 4 decimals each)
+    assert sum(cpu.values()) == pytest.approx(entry["timings"]["cpu"], abs=0.05)
     nb = nbformat.read(folder / "bu-dang.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters["area_name"] == "Bù Đăng"
     assert nb.metadata.papermill.parameters["year"] == YEAR  # injected from the batch

@@ -106,6 +106,7 @@ def test_rows_of_one_year_in_two_systems_are_refused(new_2025, tmp_path):
     assert (problem.row, problem.column) == (5, "unit_system")
     assert "rows 2-4, 6-52 of 2025 are in 'communes-2025'" in problem.message
     assert "correct the unit_system cell" in problem.message
+    assert "các dòng 2-4, 6-52 của năm 2025 ghi theo 'communes-2025'" in problem.text("vi")
 
 
 def test_two_years_in_two_systems_are_fine(former_2024, new_2025, tmp_path):
@@ -137,6 +138,11 @@ def test_districts_and_former_names_in_2025_are_refused(new_2025, tmp_path):
     assert "former commune Phường Tân Đồng (25198)" in messages[6]
     assert "former district Huyện Bù Đăng" in messages[7]
     assert all(p.column == "area_code" for p in problems)
+    vi = {p.row: p.text("vi") for p in problems}
+    assert "'Huyện Bù Đăng' là huyện cũ Huyện Bù Đăng, nhưng cấp huyện đã kết thúc" in vi[5]
+    assert "các kỳ rà soát từ năm 2025 được ghi theo xã, phường mới" in vi[5]
+    assert "là xã cũ Phường Tân Đồng (25198)" in vi[6]
+    assert vi[5].startswith("contra.csv, dòng 5, cột 'area_code'")
 
 
 def test_new_commune_name_in_2024_data_is_refused(former_2024, tmp_path):

@@ -269,4 +269,5 @@ def test_filled_template_with_a_mistake_reports_the_sheet_row(tmp_path):
         read_summary(path)
     (problem,) = info.value.problems
     assert (problem.file, problem.row, problem.column) == ("form.xlsx", 21, "poor_end")
-    assert "1.250 poor households is more than the 900 households in total" in problem.message
+    assert "1,250 poor households is more than the 900 households in total" in problem.message
+    assert "1.250 hộ nghèo nhiều hơn tổng số 900 hộ" in problem.text("vi")

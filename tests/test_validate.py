@@ -44,41 +44,41 @@ def only(problems: list[Problem]) -> Problem:
             "poor_gt_total.csv",
             3,
             "poor_end",
-            r"3\.120 poor households is more than the 2\.900 households in total",
+            r"3,120 poor households is more than the 2,900 households in total",
         ),
         (
             "near_gt_total.csv",
             3,
             "near_poor_end",
-            r"1\.150 near-poor households is more than the 1\.000",
+            r"1,150 near-poor households is more than the 1,000",
         ),
         # 950 + 1.420 = 2.370 > 2.000, each alone below the total
         (
             "poor_near_gt_total.csv",
             3,
             "near_poor_end",
-            r"poor \(950\) plus near-poor \(1\.420\) households make 2\.370, more than the 2\.000",
+            r"poor \(950\) plus near-poor \(1,420\) households make 2,370, more than the 2,000",
         ),
         ("em_gt_all.csv", 3, "em_poor_end", r"990 ethnic-minority households is more than the 950"),
         (
             "em_total_gt_total.csv",
             3,
             "em_total_households",
-            r"40\.000 ethnic-minority households is more than the 32\.150",
+            r"40,000 ethnic-minority households is more than the 32,150",
         ),
         # 600 + 700 = 1.300 > 1.000 ethnic-minority households
         (
             "em_poor_near_gt_em_total.csv",
             3,
             "em_near_poor_end",
-            r"make 1\.300, more than the 1\.000 ethnic-minority households",
+            r"make 1,300, more than the 1,000 ethnic-minority households",
         ),
         # 1.210 - 300 + 5 + 40 - 5 = 950, file says 951
         (
             "flow_poor.csv",
             3,
             "poor_end",
-            r"end of year is 951 but start 1\.210 − escaped 300 \+ re-poverty 5 \+ new 40 − other 5 "
+            r"end of year is 951 but start 1,210 − escaped 300 \+ re-poverty 5 \+ new 40 − other 5 "
             r"= 950 \(difference \+1\)",
         ),
         # 1.500 - 200 + 120 + 0 = 1.420, file says 1.400
@@ -86,7 +86,7 @@ def only(problems: list[Problem]) -> Problem:
             "flow_near_poor.csv",
             3,
             "near_poor_end",
-            r"end of year is 1\.400 but start 1\.500 − escaped 200 \+ new 120 \+ other 0 = 1\.420 "
+            r"end of year is 1,400 but start 1,500 − escaped 200 \+ new 120 \+ other 0 = 1,420 "
             r"\(difference −20\)",
         ),
         # 700 - 150 + 2 + 20 + 0 = 572, file says 600
@@ -100,7 +100,7 @@ def only(problems: list[Problem]) -> Problem:
             "flow_start_missing.csv",
             3,
             "poor_start",
-            r"changes during the year are filled in but 'Hộ nghèo đầu năm' \(poor_start\) is empty",
+            r"changes during the year are filled in but 'Poor households, start of year' \(poor_start\) is empty",
         ),
         (
             "year_outside_standard.csv",
@@ -120,7 +120,7 @@ def only(problems: list[Problem]) -> Problem:
             "dep_gt_poor_near.csv",
             3,
             "dep_employment",
-            r"2\.500 deprived households is more than the 2\.370 poor and near-poor",
+            r"2,500 deprived households is more than the 2,370 poor and near-poor",
         ),
         (
             "dep_not_in_standard.csv",
@@ -132,7 +132,7 @@ def only(problems: list[Problem]) -> Problem:
             "coverage_health.csv",
             3,
             "people_health_insured",
-            r"9\.500 in 'Số người có thẻ BHYT' .* more than the 9\.480 .* cannot exceed 100%",
+            r"9,500 in 'People holding a health-insurance card' .* more than the 9,480 .* cannot exceed 100%",
         ),
         ("coverage_credit.csv", 3, "households_credit_received", r"812 in .* more than the 800"),
         ("coverage_training.csv", 3, "people_training_received", r"301 in .* more than the 300"),
@@ -300,3 +300,134 @@ def test_every_rule_message_names_a_known_column():
             read_summary(BAD / name)
         except IntakeError as err:
             assert all(p.column is None or p.column in columns for p in err.problems), name
+
+
+# -- an unreadable cell is reported once, and no rule that reads it runs on its row ----------------
+SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "summary.csv"
+
+
+def _rows_with_flows() -> pd.DataFrame:
+    table = pd.read_csv(SYNTHETIC, dtype=str, keep_default_na=False)
+    flows = table[(table["poor_escaped"] != "") & (table["em_poor_escaped"] != "")]
+    return flows.head(3).reset_index(drop=True)
+
+
+_SPEC = column_headers("summary")
+COUNT_COLUMNS = list(_SPEC.loc[_SPEC["kind"].isin(["count", "signed"]), "column"])
+
+
+@pytest.mark.parametrize("column", COUNT_COLUMNS)
+def test_one_unreadable_count_is_exactly_one_problem(tmp_path, column):
+    # '12,5' where a count is expected: before, it counted as 0 in the flow identities and
+    # the deprivation rules (one '12,5' in poor_end gave 10 problems)
+    table = _rows_with_flows()  # valid as they are: see the test below
+    table.loc[1, column] = "12,5"
+    problem = only(problems_in(_write(tmp_path, table)))
+    assert (problem.row, problem.column) == (3, column)
+    assert "'12,5' is not a whole number" in problem.message
+
+
+def test_the_rows_with_flows_are_valid(tmp_path):
+    assert len(read_summary(_write(tmp_path, _rows_with_flows()))) == 3
+
+
+def _write(tmp_path, table: pd.DataFrame) -> Path:
+    path = tmp_path / "summary.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def problems_in(path: Path, reader=read_summary) -> list[Problem]:
+    with pytest.raises(IntakeError) as info:
+        reader(path)
+    return info.value.problems
+
+
+def test_one_unreadable_member_count_is_exactly_one_problem(tmp_path):
+    # members is read by three household rules (insured, training need, loans do not)
+    path = tmp_path / "households.csv"
+    text = (GOOD / "households_vi.csv").read_text(encoding="utf-8").splitlines()
+    header, first = text[0], text[1].split(",")
+    first[header.split(",").index("Số nhân khẩu")] = '"4,5"'
+    path.write_text("\n".join([header, ",".join(first), *text[2:]]) + "\n", encoding="utf-8")
+    problem = only(problems_in(path, read_households))
+    assert (problem.row, problem.column) == (2, "members")
+
+
+def test_validate_skips_the_rules_that_read_an_unreadable_cell():
+    # poor_end empty because it could not be read: the deprivation counts (12 > 0 + 3 near-poor)
+    # are not compared with it
+    df = _frame(poor_end=None, near_poor_end=3, dep_health_insurance=12)
+    assert {p.column for p in validate_summary(df, "frame")} >= {"poor_end", "dep_health_insurance"}
+    assert validate_summary(df, "frame", unreadable={(2, "poor_end")}) == []
+    # another row's unreadable cell does not hide this row's problems
+    assert validate_summary(df, "frame", unreadable={(3, "poor_end")}) != []
+
+
+# -- names beside codes --------------------------------------------------------------------------
+HOUSEHOLD_HEADER = "Mã hộ,Năm rà soát,Xã,Huyện,Khu vực,Số nhân khẩu\n"
+
+
+def test_a_commune_code_beside_another_district_is_one_problem_naming_both(tmp_path):
+    path = tmp_path / "households.csv"
+    path.write_text(
+        HOUSEHOLD_HEADER + "A1,2023,25280,Bù Đăng,nông thôn,4\n"  # 25280: Xã Lộc Thạnh, Lộc Ninh
+        "A2,2023,Xã Lộc Thạnh,Lộc Ninh,nông thôn,4\nA3,2023,Xã Lộc Thành,,nông thôn,4\n",
+        encoding="utf-8",
+    )
+    problem = only(problems_in(path, read_households))
+    assert (problem.row, problem.column) == (2, "commune_code")
+    assert "Xã Lộc Thạnh (25280) of Huyện Lộc Ninh" in problem.message
+    assert "the district given is 'Bù Đăng' (Huyện Bù Đăng, 696)" in problem.message
+
+
+def test_a_commune_name_of_another_district_is_not_taken_for_a_new_commune(tmp_path):
+    # Bom Bo is a former commune of Bù Đăng (and a new commune's name): in Lộc Ninh it is wrong
+    path = tmp_path / "households.csv"
+    path.write_text(HOUSEHOLD_HEADER + "A1,2023,Bom Bo,Lộc Ninh,nông thôn,4\n", encoding="utf-8")
+    problem = only(problems_in(path, read_households))
+    assert "unknown commune 'Bom Bo' in Huyện Lộc Ninh: Xã Bom Bo (25405, Bù Đăng)" in (
+        problem.message
+    )
+
+
+SUMMARY_HEADER = "Năm rà soát,Mã địa bàn,Tên địa bàn,Khu vực,Tổng số hộ,Hộ nghèo cuối năm,"
+SUMMARY_HEADER += "Hộ cận nghèo cuối năm\n"
+
+
+@pytest.mark.parametrize(
+    ("year", "code", "name", "says"),
+    [
+        (2023, "692", "Bù Đăng", "code 692 is Lộc Ninh but the name column says 'Bù Đăng' (696)"),
+        (2023, "25280", "Xã Lộc Thành", "code 25280 is Lộc Thạnh but the name column says "
+         "'Xã Lộc Thành' (25294)"),
+        (2023, "25195", "Loc Thanh", "code 25195 is Tân Phú but the name column says 'Loc Thanh', "
+         "which is Xã Lộc Thạnh (25280) or Xã Lộc Thành (25294)"),
+        (2023, "25280", "Quận 1", "the name column says 'Quận 1', which is not an area of Bình "
+         "Phước"),
+        (2025, "25195", "Xã Lộc Thành", "code 25195 is Bình Phước but the name column says "
+         "'Xã Lộc Thành' (25294)"),
+    ],
+)  # fmt: skip
+def test_a_name_that_contradicts_its_code_is_an_error_naming_both(tmp_path, year, code, name, says):
+    path = tmp_path / "summary.csv"
+    path.write_text(
+        SUMMARY_HEADER + f"{year},{code},{name},nông thôn,100,10,20\n", encoding="utf-8"
+    )
+    problem = only(problems_in(path))
+    assert (problem.row, problem.column) == (2, "area_code")
+    assert says in problem.message
+
+
+@pytest.mark.parametrize(
+    ("year", "code", "name"),
+    [(2023, "25280", "Loc Thanh"), (2023, "25280", "Xã Lộc Thạnh"), (2025, "25294", "Loc Thanh"),
+     (2023, "692", "H. Lộc Ninh")],
+)  # fmt: skip
+def test_a_name_that_agrees_with_its_code_is_accepted(tmp_path, year, code, name):
+    # "Loc Thanh" is ambiguous alone, but one of the two it may mean is the code's
+    path = tmp_path / "summary.csv"
+    path.write_text(
+        SUMMARY_HEADER + f"{year},{code},{name},nông thôn,100,10,20\n", encoding="utf-8"
+    )
+    assert list(read_summary(path)["area_code"]) == [code]

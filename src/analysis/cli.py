@@ -21,24 +21,37 @@ Exit codes
 130  interrupted (Ctrl+C)
 
 No command prints a traceback unless ``--debug`` is given (before or after the command's name).
+
+Messages
+--------
+Messages (errors, usage errors, what was written) are in Vietnamese by default and in English with
+``--lang en`` (before or after the command's name; ``report --lang en,vi`` uses its first
+language), else as ``BPWB_LANG`` or the locale say (:mod:`analysis.core.messages`). The help texts
+are in English.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
+import re
 import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.core.i18n import LANGS
+from analysis.core.messages import ENV_VAR, Message, set_message_language
+
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
 
 DEBUG_HELP = "show the traceback of an error (for a bug report)"
+LANG_HELP = "language of the messages: vi (default) or en"
 EXIT_CODES_HELP = (
     "exit codes: 0 done; 1 problems found or reports failed; 2 a bad option, file or value "
     "(the message says what to fix); 3 an unexpected error (the message says where its "
@@ -63,7 +76,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
     from analysis.intake.template import write_summary_template
 
     write_summary_template(args.path, year=args.year, level=args.level, lang=args.lang)
-    print(f"wrote {args.path}")
+    print(Message("cli.wrote", path=args.path).text())
     return 0
 
 
@@ -73,14 +86,14 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if args.action == "ensure":
         made = datasets.ensure()
         for path in made:
-            print(f"generated {path.name}")
-        print("data: all files match data/manifest.csv")
+            print(Message("cli.generated", name=path.name).text())
+        print(Message("cli.data_ok").text())
         return 0
     problems = datasets.check()
     for p in problems:
         print(p, file=sys.stderr)
     if not problems:
-        print("data: all files match data/manifest.csv")
+        print(Message("cli.data_ok").text())
     return 1 if problems else 0
 
 
@@ -115,13 +128,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         source = args.data or "bundled data"
         note = f"backtests of {source} to {int(rows['year'].max())}, 3 points per fit, seed {args.seed}"
         write_scales(ev.scales, CALIBRATION_CSV, counts=ev.counts, note=note)
-        print(f"wrote {CALIBRATION_CSV}")
+        print(Message("cli.wrote", path=CALIBRATION_CSV).text())
     if args.out:
         from pathlib import Path
 
         text = calibration_tables.calibration_markdown(tables, args, timing)
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
+        print(Message("cli.wrote", path=args.out).text())
     return 0
 
 
@@ -172,7 +185,8 @@ def _at_least(minimum: int):
         except ValueError:
             value = None
         if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, not {text!r}")
+            message = Message("cli.at_least", minimum=minimum, text=repr(text))
+            raise argparse.ArgumentTypeError(message.text())
         return value
 
     return parse
@@ -188,12 +202,81 @@ def _as_usage_error(check, text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+#: argparse's own usage errors -> (pattern, message key, the groups' field names).
+_USAGE_ERRORS = (
+    (r"the following arguments are required: (.*)", "usage.required", ("names",)),
+    (r"invalid choice: (.*) \(choose from (.*)\)", "usage.invalid_choice", ("value", "choices")),
+    (r"unrecognized arguments: (.*)", "usage.unrecognized", ("args",)),
+    (r"expected one argument", "usage.expected_one", ()),
+    (r"invalid (\S+) value: (.*)", "usage.invalid_value", ("type", "value")),
+)
+
+
+def usage_message(text: str) -> str:
+    """An argparse usage error in the message language (its English text if it is not known).
+
+    Examples
+    --------
+    >>> from analysis.core.messages import messages_in
+    >>> with messages_in("vi"):
+    ...     usage_message("argument --engine: invalid choice: 'x' (choose from 'fork', 'kernel')")
+    "tham số --engine: lựa chọn không hợp lệ: 'x' (chọn một trong 'fork', 'kernel')"
+    """
+    argument = re.fullmatch(r"argument (\S+?): (.*)", text, flags=re.S)
+    if argument:
+        inner = usage_message(argument.group(2))
+        return Message("usage.argument", arg=argument.group(1), message=inner).text()
+    for pattern, key, names in _USAGE_ERRORS:
+        found = re.fullmatch(pattern, text, flags=re.S)
+        if found:
+            return Message(key, **dict(zip(names, found.groups(), strict=True))).text()
+    return text
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are in the message language."""
+
+    def format_usage(self) -> str:
+        """The usage line, its "usage:" in the message language."""
+        text = super().format_usage()
+        return re.sub(r"^usage:", Message("usage.usage").text(), text)
+
+    def error(self, message: str):
+        """Print the usage and the error in the message language; exit 2."""
+        self.print_usage(sys.stderr)
+        text = Message("usage.error", prog=self.prog, message=usage_message(message)).text()
+        self.exit(2, text + "\n")
+
+
+def message_lang_of(argv: Sequence[str]) -> str | None:
+    """The language of a ``--lang`` given in ``argv`` (its first one for ``vi,en``), else None.
+
+    Examples
+    --------
+    >>> message_lang_of(["validate", "--lang", "en", "x.csv"]), message_lang_of(["--lang=vi,en"])
+    ('en', 'vi')
+    """
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value is not None:  # a list with an unknown language is argparse's to refuse
+            given = [x.strip().lower() for x in value.split(",")]
+            return given[0] if all(x in LANGS for x in given) else None
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m analysis", description=__doc__.split("\n")[0], epilog=EXIT_CODES_HELP
     )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument(
+        "--lang", dest="message_lang", choices=list(LANGS), metavar="LANG", help=LANG_HELP
+    )
     # --debug after the command's name too; SUPPRESS keeps a --debug given before it
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
@@ -203,20 +286,22 @@ def build_parser() -> argparse.ArgumentParser:
         "summary", help="print the province summary of a review year", parents=[common]
     )
     p.add_argument("--year", type=int, default=None, help="review year (default: latest)")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--lang", choices=list(LANGS), default="vi", help="language of the summary")
     p.add_argument("--data", default=None, help="summary or household file (default: bundled)")
 
     p = sub.add_parser("validate", help="check data files; exit 1 on any problem", parents=[common])
     p.add_argument("files", nargs="+", help="summary or household files (CSV, xlsx, Parquet)")
+    p.add_argument("--lang", choices=list(LANGS), default=None, help=LANG_HELP)
 
     p = sub.add_parser("template", help="write a blank Excel summary form", parents=[common])
     p.add_argument("path")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--level", choices=["district", "commune"], default="district")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--lang", choices=list(LANGS), default="vi", help="language of the form")
 
     p = sub.add_parser("data", help="ensure or check the bundled data", parents=[common])
     p.add_argument("action", choices=["ensure", "check"])
+    p.add_argument("--lang", choices=list(LANGS), default=None, help=LANG_HELP)
 
     p = sub.add_parser(
         "backtest",
@@ -224,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")
+    p.add_argument("--lang", choices=list(LANGS), default=None, help=LANG_HELP)
     p.add_argument("--seed", type=int, default=47, help="seed of the simulations")
     p.add_argument(
         "--paths", type=_at_least(1), default=1000, help="simulated paths per model and fit"
@@ -243,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--areas", default="all", help="'all', 'province', or names/codes, comma-separated"
     )
-    p.add_argument("--lang", default="vi", type=_languages, help="vi, en, or vi,en")
+    p.add_argument(
+        "--lang", default="vi", type=_languages, help="vi, en, or vi,en (messages: the first)"
+    )
     p.add_argument(
         "--formats", default="html,pdf,xlsx", type=_formats, help="html, pdf, xlsx, comma-separated"
     )
@@ -287,12 +375,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv  # until the arguments are parsed
+    lang = message_lang_of(argv)
+    if lang is not None:  # before parsing, so that usage errors are in that language too
+        set_message_language(lang)
+        os.environ[ENV_VAR] = lang  # and in the processes the command starts (kernels, workers)
     try:
         args = build_parser().parse_args(argv)
         debug = bool(args.debug)
         return int(COMMANDS[args.command](args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(Message("cli.interrupted").text(), file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a clear message, never a traceback unless --debug
         return report_error(exc, argv, debug=debug)
@@ -324,10 +416,27 @@ def report_error(exc: Exception, argv: Sequence[str], debug: bool = False) -> in
         traceback.print_exception(exc, file=sys.stderr)
         return EXIT_USER_ERROR if user_error else EXIT_UNEXPECTED
     if user_error:
-        print(f"error: {exc}", file=sys.stderr)
+        print(Message("cli.error", message=user_message(exc)).text(), file=sys.stderr)
         return EXIT_USER_ERROR
     print(error_line(exc, command_of(argv), write_error_log(exc, argv)), file=sys.stderr)
     return EXIT_UNEXPECTED
+
+
+def user_message(exc: BaseException) -> str:
+    """What a user error says, in the message language.
+
+    A `WorkbookError` says it itself; a file that is missing or may not be read or written is
+    named with what is wrong.
+    """
+    filename = getattr(exc, "filename", None)
+    if isinstance(exc, FileNotFoundError) and filename is not None:
+        return Message("cli.no_file", path=repr(str(filename))).text()
+    if isinstance(exc, PermissionError) and filename is not None:
+        return Message("cli.no_permission", path=repr(str(filename))).text()
+    if isinstance(exc, OSError) and filename is not None:
+        reason = exc.strerror or type(exc).__name__
+        return Message("cli.os_error", path=repr(str(filename)), reason=reason).text()
+    return str(exc)
 
 
 def command_of(argv: Sequence[str]) -> str:
@@ -347,8 +456,8 @@ def error_line(exc: BaseException, command: str, log: Path | None) -> str:
     if len(first) > 200:
         first = first[:199] + "…"
     what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    where = f"traceback in {log}" if log else "run it again with --debug to see the traceback"
-    return f"error: {command!r} failed unexpectedly ({what}); {where}"
+    where = Message("cli.traceback_in", log=log) if log else Message("cli.rerun_debug")
+    return Message("cli.unexpected", command=repr(command), what=what, where=where).text()
 
 
 def write_error_log(exc: BaseException, argv: Sequence[str]) -> Path | None:

@@ -22,6 +22,7 @@ from analysis.build.config import FORMATS, RunConfig
 from analysis.core import paths
 from analysis.core.errors import WorkbookError
 from analysis.core.i18n import LANGS, label
+from analysis.core.messages import Message
 from analysis.reference.geography import load_geography
 
 PROVINCE_SLUG = "province"
@@ -60,7 +61,7 @@ def plan_jobs(
     geo = load_geography()
     wanted = [a.strip() for a in str(areas).split(",") if a.strip()]
     if not wanted:
-        raise WorkbookError("--areas is empty; give 'all', 'province' or district names")
+        raise WorkbookError(Message("batch.areas_empty"))
     include_province = any(a.lower() in ("all", PROVINCE_SLUG) for a in wanted)
     if any(a.lower() in ("all", "districts") for a in wanted):
         codes = geo.district_codes()
@@ -147,10 +148,10 @@ def resolve_year(year: str | int, data_source: str = "") -> int:
     try:
         value = int(year)
     except ValueError:
-        raise WorkbookError(f"--year must be a review year or 'latest', not {year!r}") from None
+        raise WorkbookError(Message("batch.year_bad", year=repr(year))) from None
     if value not in years:
         raise WorkbookError(
-            f"review year {value} is not in the data (years {years[0]}-{years[-1]})"
+            Message("batch.year_missing", year=value, first=years[0], last=years[-1])
         )
     return value
 
@@ -176,13 +177,11 @@ def check_formats(formats: str) -> tuple[str, ...]:
     allowed = ", ".join(FORMATS)
     given = [f.strip() for f in str(formats).split(",") if f.strip()]
     if not given:
-        raise WorkbookError(f"no report format given (--formats takes {allowed}, comma-separated)")
+        raise WorkbookError(Message("batch.formats_none", allowed=allowed))
     bad = [f for f in given if f.lower() not in FORMATS]
     if bad:
         names = ", ".join(repr(f) for f in dict.fromkeys(bad))
-        raise WorkbookError(
-            f"unknown format {names} (--formats takes {allowed}, comma-separated: e.g. html,pdf)"
-        )
+        raise WorkbookError(Message("batch.formats_bad", names=names, allowed=allowed))
     return tuple(dict.fromkeys(f.lower() for f in given))
 
 
@@ -207,8 +206,9 @@ def check_languages(lang: str) -> tuple[str, ...]:
     given = [x.strip() for x in str(lang).split(",") if x.strip()]
     bad = [x for x in given if x.lower() not in LANGS]
     if bad or not given:
-        what = f"unknown language {bad[0]!r}" if bad else "no report language given"
-        raise WorkbookError(f"{what} (--lang takes vi, en or vi,en)")
+        if bad:
+            raise WorkbookError(Message("batch.lang_bad", lang=repr(bad[0])))
+        raise WorkbookError(Message("batch.lang_none"))
     return tuple(dict.fromkeys(x.lower() for x in given))
 
 
@@ -287,9 +287,9 @@ def make_config(
     langs = check_languages(lang)
     chosen = check_formats(formats)
     if int(min_households) < 0:
-        raise WorkbookError(f"--min-households must be 0 or more, not {min_households}")
+        raise WorkbookError(Message("batch.min_households", value=min_households))
     if geojson and not Path(geojson).is_file():
-        raise WorkbookError(f"--geojson: there is no file {str(geojson)!r}")
+        raise WorkbookError(Message("batch.no_geojson", path=repr(str(geojson))))
     resolved = resolve_year(year, data_source)
     data_files = (paths.default_summary(), paths.default_households()) if not data_source else None
     return RunConfig(
@@ -340,8 +340,8 @@ def main(args: argparse.Namespace) -> int:
             lang,
             notice=label("report.synthetic_banner", lang) if synthetic else None,
         )
-        print(f"index: {result.index_path}")
+        print(Message("batch.index", path=result.index_path).text())
         exit_code = max(exit_code, result.exit_code)
     if exit_code:
-        print("some reports failed: see the index page and the .log files", file=sys.stderr)
+        print(Message("batch.failed").text(), file=sys.stderr)
     return exit_code

@@ -294,6 +294,20 @@ def get_shell(allow_unisolated: bool = False) -> tuple[NotebookShell, _Sink]:
     return shell, sink
 
 
+def user_namespace() -> dict:
+    """The variables of the notebook this process executed (empty if it executed none).
+
+    The report job (`analysis.build.task`) reads the report's context from it after the cells
+    ran, for the index page's facts.
+
+    Returns
+    -------
+    dict
+        The shell's user namespace (not a copy).
+    """
+    return _SHELL.user_ns if _SHELL is not None else {}
+
+
 def warm_imports() -> None:
     """Import what the engine needs, so that a forked child does not pay for it.
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from analysis.build.config import FORMATS
 from analysis.core.errors import WorkbookError
+from analysis.core.messages import Message
 
 #: Suffix of files being written (cleaned up after a crash).
 TMP_SUFFIX = ".tmp"
@@ -174,9 +175,9 @@ class FolderLock:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
+                    folder, holder = self.path.parent, self._holder()
                     raise BatchLockedError(
-                        f"reports folder {self.path.parent} is being written by another batch "
-                        f"({self._holder()}); wait for it to finish, or pass lock_timeout= to wait"
+                        Message("build.locked", folder=folder, holder=holder)
                     ) from None
                 time.sleep(0.1)
                 continue

@@ -22,6 +22,7 @@ from analysis.build.parameters import (
     check_parameters,
     notebook_parameters,
 )
+from analysis.core.messages import Message, Number
 
 # \Z, not $ (which also matches before a final newline); a name, never a path, at most 100 chars
 _SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}\Z")
@@ -85,6 +86,10 @@ class ReportResult:
         One-line error summary of a failed report.
     key : str or None
         Cache key of the inputs.
+    facts : dict or None
+        What the index page shows of the report (figures, worst verdict, data file), taken by
+        the report job from the executed notebook's context
+        (`analysis.report.job_facts.job_facts`); None for a failure or the kernel engine.
     """
 
     slug: str
@@ -94,6 +99,7 @@ class ReportResult:
     timings: dict = field(default_factory=dict)
     error: str | None = None
     key: str | None = None
+    facts: dict | None = None
 
 
 @dataclass
@@ -149,14 +155,13 @@ class BatchResult:
             raise BatchFailedError(self)
 
     def summary(self) -> str:
-        """A few lines for the terminal: counts, wall time, then each failure."""
+        """A few lines for the terminal: counts, wall time, then each failure (message language)."""
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "cached", "failed")}
-        lines = [
-            f"{self.folder}: {counts['ok']} built, {counts['cached']} unchanged, "
-            f"{counts['failed']} failed in {self.wall_seconds:.1f} s"
-        ]
+        seconds = Number(self.wall_seconds, decimals=1)
+        lines = [Message("batch.counts", folder=self.folder, **counts, seconds=seconds).text()]
         lines += [
-            f"  FAILED {r.slug} ({r.area}): {r.error}  -> {r.slug}.log" for r in self.failures
+            Message("batch.failure", slug=r.slug, area=r.area, error=r.error).text()
+            for r in self.failures
         ]
         return "\n".join(lines)
 

@@ -228,13 +228,61 @@ def run_job(spec: dict, config: RunConfig) -> dict:
     return next(iter(run_children([spec], 1)))
 
 
+#: Exit status of a warm process that could not start (as the command line's unexpected error).
+STARTUP_FAILED = 3
+
+
+def write_startup_log(exc: BaseException) -> Path | None:
+    """Write the traceback of a warm process's start-up error to a new file in the temp folder.
+
+    Returns
+    -------
+    Path or None
+        ``<tmp>/bpwb-report-worker-<UTC time>-<random>.log``; None if it could not be written.
+    """
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = (
+        f"report worker process {os.getpid()} ({sys.executable}) could not start\n"
+        f"time: {stamp}\n\n" + "".join(traceback.format_exception(exc))
+    )
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"bpwb-report-worker-{stamp}-", suffix=".log")
+        with open(handle, "w", encoding="utf-8") as log:
+            log.write(text)
+    except OSError:
+        return None
+    return Path(name)
+
+
+def startup_error_line(exc: BaseException, log: Path | None) -> str:
+    """The one line a warm process that could not start prints: what failed, where the log is.
+
+    Examples
+    --------
+    >>> startup_error_line(ValueError("boom\nmore"), Path("/tmp/x.log"))
+    'error: the report worker could not start (ValueError: boom); traceback in /tmp/x.log'
+    """
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    if len(first) > 200:
+        first = first[:199] + "…"
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    where = f"traceback in {log}" if log else "no log could be written"
+    return f"error: the report worker could not start ({what}); {where}"
+
+
 def serve(request_fd: int, result_fd: int, config_json: str, n: int) -> None:
     """Main of the warm process that forks the report children.
 
     Warms up (`warm_worker` with the run's configuration) while the caller prepares the jobs,
     then serves batches: it reads specs (one JSON per line; an empty line ends a batch), forks
     one child per report, ``n`` at a time, writes one JSON record per line as reports finish,
-    then ``{"batch_done": true}``. It exits at end of input.
+    then ``{"batch_done": true}``. It exits at end of input. If the warm-up fails, it prints one
+    line (`startup_error_line`: the error and the log holding its traceback) and exits with
+    `STARTUP_FAILED`; the batch then reports each of its reports as failed.
 
     Parameters
     ----------
@@ -248,8 +296,12 @@ def serve(request_fd: int, result_fd: int, config_json: str, n: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     # On SIGTERM (batch interrupted) unwind, so that run_children kills the running reports.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    skip_iri_grammar()  # ~0.9 s of warm-up otherwise
-    warm_worker(RunConfig.from_json(config_json))
+    try:
+        skip_iri_grammar()  # ~0.9 s of warm-up otherwise
+        warm_worker(RunConfig.from_json(config_json))
+    except Exception as exc:  # noqa: BLE001 - one line on the terminal, the traceback in a log
+        print(startup_error_line(exc, write_startup_log(exc)), file=sys.stderr, flush=True)
+        os._exit(STARTUP_FAILED)
     with (
         open(request_fd, encoding="utf-8") as requests,
         open(result_fd, "w", encoding="utf-8") as out,

@@ -9,8 +9,10 @@ A batch of one year and language writes, in ``reports_dir / <year> / <lang>``::
     <slug>.pdf     A4 PDF of that page (`analysis.build.pdf_report.html_to_pdf`)
     <slug>.xlsx    the report tables, one sheet each (`analysis.build.xlsx_report.tables_to_xlsx`)
     <slug>.log     what happened: parameters, timings, notebook output, the traceback on failure
-    index.html     every report of the folder with its links and status; failures listed first
-    manifest.json  per report: cache key and its parts, status, files, timing split; last batch
+    index.html     a dashboard: failures first, then per report its key figures, worst verdict,
+                   links and data file (the facts its job kept); build details collapsed
+    manifest.json  per report: cache key and its parts, status, files, timing split, facts;
+                   last batch
 
 Entry points: `run_reports` (a `RunConfig`, the jobs, a language: what the command line calls)
 and `run_batch` (the same with keyword options, for scripts and notebooks). A job is
@@ -40,9 +42,10 @@ Jupyter kernel in the same children; ``executor="dask"`` sends the same tasks to
 dask.distributed cluster (`analysis.build.dask_executor`).
 
 The manifest records each report's timing split: ``startup`` (fork to first cell, papermill
-overhead, kernel start), ``execute`` (cells), ``html``, ``pdf``, ``xlsx``, ``write`` and
-``total`` (wall seconds), and ``cpu`` (CPU seconds of the report process); and for the batch:
-wall time, worker warm-up, counts.
+overhead, kernel start), ``execute`` (cells), ``facts`` (the index page's facts, taken from the
+notebook's context), ``html``, ``pdf``, ``xlsx``, ``write`` and ``total`` (wall seconds), and
+``cpu`` (CPU seconds of the report process); and for the batch: wall time, worker warm-up,
+counts. With each report it keeps its ``facts`` (`analysis.report.job_facts`) for the index.
 """
 
 from __future__ import annotations
@@ -269,8 +272,9 @@ def _run_batch(config: RunConfig, lang: str, notebook_jobs: Iterable[Any],
             entry = manifest["reports"].get(job.slug)
             if not config.force and is_current(entry, key["key"], config.formats, folder):
                 results[job.slug] = ReportResult(
-                    job.slug, job.area, "cached", dict(entry["files"]), {}, None, key["key"]
-                )
+                    job.slug, job.area, "cached", dict(entry["files"]), {}, None, key["key"],
+                    entry.get("facts"),
+                )  # fmt: skip
                 continue
             specs.append(_report_spec(config, lang, job, params, key, folder, source_date_epoch))
         warmups: dict[int, float] = {}
@@ -283,7 +287,7 @@ def _run_batch(config: RunConfig, lang: str, notebook_jobs: Iterable[Any],
                     result = ReportResult(
                         spec["slug"], spec["area"], record["status"], record.get("files", {}),
                         {k: round(v, 4) for k, v in record.get("timings", {}).items()},
-                        record.get("error"), spec["key"]["key"],
+                        record.get("error"), spec["key"]["key"], record.get("facts"),
                     )  # fmt: skip
                     results[spec["slug"]] = result
                     if record.get("worker"):

@@ -12,6 +12,10 @@ is described by a *spec* (a JSON-able dict built by `analysis.build.runner`):
     What to write, and where.
 ``key``, ``source_date_epoch``
     The cache key and its parts (for the manifest); the run time of the whole batch.
+``local_parameters`` (optional)
+    Parameters that replace ``parameters`` for the notebook only: on a dask worker, the paths
+    of its own copies of the files the client's parameters name (`analysis.build.dask_executor`);
+    the log and the about sheet show the client's values.
 
 Everything the child prints goes to ``<slug>.log`` (written under a temporary name, renamed at
 the end; the pool keeps a partial log when the child dies). A report that fails leaves its
@@ -71,10 +75,10 @@ def execute_notebook(spec: dict, log) -> tuple[Any, str | None, dict]:
         "name", "python3"
     )
     engine_name = inprocess.ENGINE_NAME if spec["engine"] == "inprocess" else "nbclient"
-    if spec["parameters"]:
-        nb = parameterize_notebook(
-            nb, spec["parameters"], kernel_name=kernel_name, engine_name=engine_name
-        )
+    # a dask worker runs on its own copies of the files the parameters name (dask_executor)
+    parameters = {**spec["parameters"], **(spec.get("local_parameters") or {})}
+    if parameters:
+        nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name, engine_name=engine_name)
     nb = remove_error_markers(prepare_notebook_metadata(nb, notebook, None))
     kwargs: dict[str, Any] = {"input_path": notebook, "output_path": None}
     if spec["engine"] == "inprocess":
@@ -104,8 +108,26 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
 
 
-def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -> float:
-    """Render and write the HTML, PDF and xlsx of an executed notebook; return write seconds."""
+class _Stage:
+    """Time one stage of a report: wall seconds into ``timings[name]``, CPU seconds of this
+    process into ``timings["cpu_" + name]`` (both added to what the stage already has)."""
+
+    def __init__(self, timings: dict[str, float], name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> _Stage:
+        self.t0, self.c0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        t = self.timings
+        t[self.name] = t.get(self.name, 0.0) + time.perf_counter() - self.t0
+        cpu = "cpu_" + self.name
+        t[cpu] = t.get(cpu, 0.0) + time.process_time() - self.c0
+
+
+def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -> None:
+    """Render and write the HTML, PDF and xlsx of an executed notebook (timings per stage)."""
     from analysis.build import html_report, pdf_report, xlsx_report
 
     lang, year, area_name = spec["lang"], spec["year"], spec["area_name"]
@@ -116,41 +138,33 @@ def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -
     subtitle = f"{area_name} · {year_word.lower()} {year}"
     area_part = "" if area_name in title else f" — {area_name}"
     header = f"{title}{area_part} · {year_word} {year}"
-    write_time = 0.0
     html = None
     if "html" in spec["formats"] or "pdf" in spec["formats"]:
-        t0 = time.perf_counter()
-        html = html_report.notebook_to_html(nb, title, lang, subtitle=subtitle)
-        timings["html"] = time.perf_counter() - t0
+        with _Stage(timings, "html"):
+            html = html_report.notebook_to_html(nb, title, lang, subtitle=subtitle)
         if "html" in spec["formats"]:
-            t0 = time.perf_counter()
-            atomic_write(files["html"], html)
-            write_time += time.perf_counter() - t0
+            with _Stage(timings, "write"):
+                atomic_write(files["html"], html)
     if "pdf" in spec["formats"]:
-        t0 = time.perf_counter()
-        pdf = pdf_report.html_to_pdf(html, None, header, lang=lang)
-        timings["pdf"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        atomic_write(files["pdf"], pdf)
-        write_time += time.perf_counter() - t0
+        with _Stage(timings, "pdf"):
+            pdf = pdf_report.html_to_pdf(html, None, header, lang=lang)
+        with _Stage(timings, "write"):
+            atomic_write(files["pdf"], pdf)
     if "xlsx" in spec["formats"]:
-        t0 = time.perf_counter()
-        about = {
-            label("about.report", lang): title,
-            label("about.area", lang): area_name,
-            label("about.code", lang): spec["area"],
-            year_word: year,
-            label("about.params", lang): json.dumps(
-                spec["parameters"], ensure_ascii=False, default=str
-            ),
-            label("about.library", lang): f"analysis {__version__}",
-        }
-        data = xlsx_report.tables_to_xlsx(xlsx_report.notebook_tables(nb), about, lang=lang)
-        timings["xlsx"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        atomic_write(files["xlsx"], data)
-        write_time += time.perf_counter() - t0
-    return write_time
+        with _Stage(timings, "xlsx"):
+            about = {
+                label("about.report", lang): title,
+                label("about.area", lang): area_name,
+                label("about.code", lang): spec["area"],
+                year_word: year,
+                label("about.params", lang): json.dumps(
+                    spec["parameters"], ensure_ascii=False, default=str
+                ),
+                label("about.library", lang): f"analysis {__version__}",
+            }
+            data = xlsx_report.tables_to_xlsx(xlsx_report.notebook_tables(nb), about, lang=lang)
+        with _Stage(timings, "write"):
+            atomic_write(files["xlsx"], data)
 
 
 def produce_report(spec: dict, t_fork: float, log) -> dict:
@@ -168,7 +182,8 @@ def produce_report(spec: dict, t_fork: float, log) -> dict:
     Returns
     -------
     dict
-        ``status`` (``"ok"`` or ``"failed"``), ``error``, ``timings``, ``files``.
+        ``status`` (``"ok"`` or ``"failed"``), ``error``, ``timings``, ``files`` and, for a
+        report that succeeded, ``facts`` (`notebook_facts`: what the index page shows).
     """
     import nbformat
 
@@ -184,23 +199,64 @@ def produce_report(spec: dict, t_fork: float, log) -> dict:
         f"started {datetime.now(UTC).isoformat(timespec='seconds')}\n--- notebook output\n"
     )
     os.chdir(Path(spec["notebook"]).parent)
+    # CPU seconds of this (forked) process: its clock starts at the fork. Wall times depend on
+    # the machine's load; the ``cpu_*`` timings (and ``cpu``, the whole report) do not.
+    cpu0 = time.process_time()
     nb, error, t = execute_notebook(spec, log)
     timings["startup"] = (time.perf_counter() - t_fork) - t["execute"]
     timings["execute"] = t["execute"]
-    t0 = time.perf_counter()
-    atomic_write(files["ipynb"], nbformat.writes(nb))
-    write_time = time.perf_counter() - t0
+    timings["cpu_execute"] = time.process_time() - cpu0  # papermill's own work included
+    timings["cpu_startup"] = cpu0
+    with _Stage(timings, "write"):
+        atomic_write(files["ipynb"], nbformat.writes(nb))
     if error is not None:
         remove_reports(out_dir, slug)  # never leave an out-of-date report beside a failure
-        timings["write"] = write_time
         return {"status": "failed", "error": error, "timings": timings,
                 "files": {"ipynb": files["ipynb"].name, "log": files["log"].name}}  # fmt: skip
-    write_time += _render(spec, nb, files, timings)
-    timings["write"] = write_time
-    # CPU seconds of this report process since its fork (wall times depend on the machine's load)
+    with _Stage(timings, "facts"):
+        facts = notebook_facts(spec, log)
+    _render(spec, nb, files, timings)
     timings["cpu"] = time.process_time()
-    return {"status": "ok", "error": None, "timings": timings,
+    return {"status": "ok", "error": None, "timings": timings, "facts": facts,
             "files": {k: v.name for k, v in files.items()}}  # fmt: skip
+
+
+def notebook_facts(spec: dict, log) -> dict | None:
+    """The index page's facts of the report just executed, from the notebook's own context.
+
+    With the in-process engine the notebook ran in this process: its report context (the
+    variable ``ctx``, else the one `analysis.report.context.ReportContext` among its variables)
+    gives `analysis.report.job_facts.job_facts`. The kernel engine leaves no context here: None.
+
+    Parameters
+    ----------
+    spec : dict
+        The report (its ``engine``).
+    log : text stream
+        The report's log (a failure to gather the facts is written there; the report stands).
+
+    Returns
+    -------
+    dict or None
+    """
+    if spec["engine"] != "inprocess":
+        return None
+    from analysis.build.engine import user_namespace
+    from analysis.report.context import ReportContext
+
+    namespace = user_namespace()
+    found = [v for v in namespace.values() if isinstance(v, ReportContext)]
+    ctx = namespace.get("ctx") if isinstance(namespace.get("ctx"), ReportContext) else None
+    ctx = ctx or (found[0] if len(found) == 1 else None)
+    if ctx is None:
+        return None
+    try:
+        from analysis.report.job_facts import job_facts
+
+        return job_facts(ctx)
+    except Exception:  # noqa: BLE001 - the index shows dashes; the report itself is fine
+        log.write("\n--- facts for the index page could not be gathered\n" + traceback.format_exc())
+        return None
 
 
 def run_report(spec: dict, t_fork: float, log_target: Path) -> dict:

@@ -2,7 +2,9 @@
 ethnic-minority gap, and the fan chart of a projection with its bands and targets.
 
 Each standard's years are a separate line, never joined across a change of standard; the rules
-and shared helpers are in :mod:`analysis.charts.style`.
+and shared helpers are in :mod:`analysis.charts.style`. A change of administrative units (the
+review of 2025, the first by the new communes of 1 July 2025) does not break a line: where the
+observed years cross it, a thin dashed line marks it (`mark_unit_changes`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from analysis.charts.style import (
     OKABE_ITO,
@@ -36,7 +39,11 @@ from analysis.charts.style import (
 )
 from analysis.core.i18n import check_lang, label
 from analysis.core.numbers import format_number
+from analysis.reference.geography import load_geography
 from analysis.reference.standards import standard_for_year
+
+#: ``gid`` of the line marking a change of administrative units (an ``id`` in the chart's SVG).
+UNIT_CHANGE_ID = "unit-change"
 
 
 def _value_axes(ax, ylabel: str, years, lang: str, max_ticks: int = 9) -> None:
@@ -46,6 +53,56 @@ def _value_axes(ax, ylabel: str, years, lang: str, max_ticks: int = 9) -> None:
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(number_formatter(lang))
     year_axis(ax, years, max_ticks=max_ticks)
+
+
+def unit_change_years(years) -> list[int]:
+    """First review years of a new unit system that the observed ``years`` cross.
+
+    Parameters
+    ----------
+    years : iterable of int
+        The review years a chart shows as observed data.
+
+    Returns
+    -------
+    list of int
+        Each first review year of a later unit system (``unit-systems.csv``: 2025, the first
+        review by the new communes of 1 July 2025) with an observed year before it and one at or
+        after it; empty otherwise (a chart that stops at 2024 has no mark).
+    """
+    years = [int(y) for y in years]
+    if not years:
+        return []
+    firsts = load_geography().unit_systems["first_review_year"].astype(str).str.strip()
+    return [int(y) for y in firsts if y and min(years) < int(y) <= max(years)]
+
+
+def mark_unit_changes(ax, changes, lang: str, below_standard: bool = False) -> None:
+    """A thin dashed vertical line half a year before each first review in new units, labelled
+    "Sáp nhập 1/7/2025" at the top of the plot, left of the line.
+
+    Distinct from the change of standard (`analysis.charts.style.mark_standard_changes`:
+    dotted, grey, named right of the line): the series are not broken. ``below_standard`` puts
+    the label in the second row of the headroom, under the standard's name; otherwise it
+    makes its own headroom.
+    """
+    if not changes:
+        return
+    if not below_standard:
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, bottom + (top - bottom) * 1.18)
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    for year in changes:
+        x = year - 0.5
+        ax.axvline(x, color=OKABE_ITO["reddish_purple"], linestyle=(0, (4, 2)), linewidth=0.8,
+                   zorder=1, gid=UNIT_CHANGE_ID)  # fmt: skip
+        ax.text(x, 0.92 if below_standard else 0.985, label("chart.unit_change", lang) + " ",
+                transform=trans, ha="right", va="top", fontsize=6, color="#333333")  # fmt: skip
+
+
+def _unit_alt(alt: str, changes, lang: str) -> str:
+    """The text alternative with the sentence on the change of units, when marked."""
+    return f"{alt} {label('alt.unit_change', lang)}" if changes else alt
 
 
 def _series_alt(key: str, runs, changes, lang: str, point) -> str:
@@ -99,6 +156,7 @@ def trend_chart(
     )
     runs = standard_runs(data)
     changes = change_years(runs)
+    units = unit_change_years(data["year"])
     fig = new_figure(7.5)
     ax_n, ax_r = fig.subplots(1, 2)
     panels = (
@@ -111,6 +169,7 @@ def trend_chart(
         ax.set_title(label(panel, lang))
         _value_axes(ax, label(unit, lang), data["year"], lang, max_ticks=5)
         mark_standard_changes(ax, changes, lang)
+        mark_unit_changes(ax, units, lang, below_standard=bool(changes))
     legend_below(fig, [ax_n], ncols=2)
 
     alt = _series_alt(
@@ -125,6 +184,7 @@ def trend_chart(
             near_rate=percent_text(r["near_poverty_rate"], lang),
         ),
     )
+    alt = _unit_alt(alt, units, lang)
     return finish_figure(
         fig, chart_title("title.trend", lang, title, area_name), source, synthetic, lang, alt
     )
@@ -169,6 +229,8 @@ def flow_rates_chart(
         plot_runs(ax, runs, col, SERIES_STYLE[style], label(f"series.{col}", lang))
     _value_axes(ax, label("axis.flow_rate_pct", lang), data["year"], lang)
     mark_standard_changes(ax, changes, lang)
+    units = unit_change_years(data["year"])
+    mark_unit_changes(ax, units, lang, below_standard=bool(changes))
     legend_below(fig, ax, ncols=3)
     alt = _series_alt(
         "alt.flow_rates",
@@ -181,6 +243,7 @@ def flow_rates_chart(
             new=percent_text(r["new_poverty_rate"], lang),
         ),
     )
+    alt = _unit_alt(alt, units, lang)
     return finish_figure(
         fig, chart_title("title.flow_rates", lang, title, area_name), source, synthetic, lang, alt
     )
@@ -255,6 +318,8 @@ def ethnic_gap_chart(
     _value_axes(ax, label("axis.poverty_rate_pct", lang), data["year"], lang)
     ax.set_xlim(right=data["year"].max() + 1.3)
     mark_standard_changes(ax, changes, lang)
+    units = unit_change_years(data["year"])
+    mark_unit_changes(ax, units, lang, below_standard=bool(changes))
     legend_below(fig, ax, ncols=3)
     alt = _series_alt(
         "alt.ethnic_gap",
@@ -267,6 +332,7 @@ def ethnic_gap_chart(
             gap=f"{format_number(r['gap'], lang, 2)} {label('unit.points', lang)}",
         ),
     )
+    alt = _unit_alt(alt, units, lang)
     return finish_figure(
         fig, chart_title("title.ethnic_gap", lang, title, area_name), source, synthetic, lang, alt
     )
@@ -417,7 +483,10 @@ def fan_chart(
     if isinstance(target, Mapping):
         years += list(target)
     lo_year, hi_year = min(years), max(years)
-    mark_standard_changes(ax, [y for y in standard_changes if lo_year < y <= hi_year], lang)
+    drawn = [y for y in standard_changes if lo_year < y <= hi_year]
+    mark_standard_changes(ax, drawn, lang)
+    units = unit_change_years(hist["year"])  # observed years only: a projection is not marked
+    mark_unit_changes(ax, units, lang, below_standard=bool(drawn))
     _value_axes(ax, value_label or label("axis.poverty_rate_pct", lang), years, lang)
     legend_below(fig, ax, ncols=5)
 
@@ -437,6 +506,7 @@ def fan_chart(
         hi95=fmt(p_last["hi95"]) if p_last is not None else "–",
         target=label("alt.fan_target", lang, target=target_text) if target_text else "",
     )
+    alt = _unit_alt(alt, units, lang)
     return finish_figure(
         fig, chart_title("title.fan", lang, title, area_name), source, synthetic, lang, alt
     )
@@ -499,6 +569,8 @@ def cumulative_chart(
         ax.axhline(float(attainable), color=OKABE_ITO["vermillion"], linestyle=":", linewidth=1.2,
                    label=label("series.attainable", lang, value=count(attainable)))  # fmt: skip
     _value_axes(ax, label("axis.households_cumulative", lang), list(years), lang)
+    units = unit_change_years(done["year"])
+    mark_unit_changes(ax, units, lang)
     legend_below(fig, ax, ncols=2)
     last = done.iloc[-1] if len(done) else None
     alt = label(
@@ -507,6 +579,7 @@ def cumulative_chart(
         achieved=count(last["achieved"]) if last is not None else "–",
         target_year=last_year, target=count(total), projected=projected_text,
     )  # fmt: skip
+    alt = _unit_alt(alt, units, lang)
     return finish_figure(
         fig, chart_title("title.cumulative", lang, title, area_name), source, synthetic, lang, alt
     )

@@ -19,6 +19,7 @@ from analysis.charts.style import (
     OKABE_ITO,
     add_legend,
     chart_title,
+    count_text,
     finish_figure,
     new_figure,
     number_formatter,
@@ -27,6 +28,7 @@ from analysis.charts.style import (
     styled,
 )
 from analysis.core.i18n import check_lang, label
+from analysis.core.numbers import format_points
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,12 +54,14 @@ def _ranking_bars(
     linewidth: float,
     headroom: float,
     paint: Callable[[Rectangle, pd.Series], tuple[str, dict]],
+    value_label: str | None = None,
 ) -> tuple[Figure, Axes]:
     """Figure with one horizontal bar per row of ``data`` (ranked), each labelled with its rate.
 
     ``paint(patch, row)`` colours a bar and returns its value label and the label's font
     properties; ``bold`` marks the tick names set in bold; the x axis reaches ``headroom`` times
-    the largest of the rates and ``reference``.
+    the largest of the rates and ``reference``; ``value_label`` names the x axis (by default
+    the poverty rate).
     """
     fig = new_figure(3.2 + row_cm * len(data))
     ax = fig.subplots()
@@ -81,7 +85,7 @@ def _ranking_bars(
             tick.set_fontweight("bold")
     ax.invert_yaxis()
     ax.set_xlim(0, xmax * headroom)
-    ax.set_xlabel(label("axis.poverty_rate_pct", lang))
+    ax.set_xlabel(value_label or label("axis.poverty_rate_pct", lang))
     ax.xaxis.set_major_formatter(number_formatter(lang))
     ax.grid(axis="y", visible=False)
     return fig, ax
@@ -95,17 +99,26 @@ def _reference_line(ax: Axes, handles: list, value: float | None, text: str) -> 
         handles.append(line)
 
 
-def _extremes(data: pd.DataFrame, name: str, lang: str) -> dict[str, str]:
-    """Name and rate of the first and last ranked rows with a rate, for the text alternative."""
+def _extremes(data: pd.DataFrame, name: str, lang: str, text=percent_text) -> dict[str, str]:
+    """Name and rate of the first and last ranked rows with a rate, for the text alternative
+    (``text(value, lang)`` writes a value)."""
     valid = data.dropna(subset=["rate"])
     if not len(valid):
         return dict.fromkeys(("top_name", "top_value", "bottom_name", "bottom_value"), "–")
     return {
         "top_name": valid[name].iloc[0],
-        "top_value": percent_text(valid["rate"].iloc[0], lang),
+        "top_value": text(valid["rate"].iloc[0], lang),
         "bottom_name": valid[name].iloc[-1],
-        "bottom_value": percent_text(valid["rate"].iloc[-1], lang),
+        "bottom_value": text(valid["rate"].iloc[-1], lang),
     }
+
+
+#: How `rank_chart` writes the values it ranks.
+VALUE_TEXTS = {
+    "percent": percent_text,
+    "number": count_text,
+    "points": lambda v, lang: format_points(None if pd.isna(v) else float(v), lang),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,8 +248,10 @@ def rank_chart(
     year: int | None = None,
     province_rate: float | None = None,
     title: str | None = None,
+    value_label: str | None = None,
+    value_format: str = "percent",
 ) -> Figure:
-    """The province league: districts ranked by poverty rate, one highlighted.
+    """The province league: districts ranked by poverty rate (or another value), one highlighted.
 
     Parameters
     ----------
@@ -249,6 +264,11 @@ def rank_chart(
         Added to the default title.
     province_rate : float, optional
         Drawn as a dashed vertical line "Toàn tỉnh".
+    value_label : str, optional
+        What ``rate`` holds when it is not the poverty rate (another indicator of the
+        districts): the x axis's name, and the text alternative ranks by it.
+    value_format : {"percent", "number", "points"}
+        How the values are written (a percentage, a count of households, percentage points).
 
     Returns
     -------
@@ -257,6 +277,11 @@ def rank_chart(
         bold.
     """
     check_lang(lang)
+    if value_format not in VALUE_TEXTS:
+        raise ValueError(
+            f"value_format must be one of {', '.join(VALUE_TEXTS)}, not {value_format!r}"
+        )
+    text = VALUE_TEXTS[value_format]
     data = _ranked(df, "district", ("highlight",), "rank")
 
     def paint(patch, r):
@@ -267,7 +292,7 @@ def rank_chart(
         else:
             patch.set_facecolor(OKABE_ITO["sky_blue"])
             patch.set_edgecolor(OKABE_ITO["sky_blue"])
-        return percent_text(r["rate"], lang), {"fontweight": "bold" if r["highlight"] else "normal"}
+        return text(r["rate"], lang), {"fontweight": "bold" if r["highlight"] else "normal"}
 
     fig, ax = _ranking_bars(
         data,
@@ -279,6 +304,7 @@ def rank_chart(
         linewidth=1.2,
         headroom=1.18,
         paint=paint,
+        value_label=value_label,
     )
     handles = []
     if data["highlight"].any():
@@ -294,7 +320,7 @@ def rank_chart(
         ax,
         handles,
         province_rate,
-        f"{label('area.province', lang)}: {percent_text(province_rate, lang)}",
+        f"{label('area.province', lang)}: {text(province_rate, lang)}",
     )
     add_legend(fig, handles, ncols=len(handles))
 
@@ -307,9 +333,14 @@ def rank_chart(
             name=data.loc[i, "district"],
             rank=i + 1,
             n=len(data),
-            value=percent_text(data.loc[i, "rate"], lang),
+            value=text(data.loc[i, "rate"], lang),
         )
-    alt = label("alt.rank", lang, n=len(data), highlight=hl, **_extremes(data, "district", lang))
+    extremes = _extremes(data, "district", lang, text)
+    if value_label:
+        alt = label("alt.rank_value", lang, n=len(data), indicator=value_label, highlight=hl,
+                    **extremes)  # fmt: skip
+    else:
+        alt = label("alt.rank", lang, n=len(data), highlight=hl, **extremes)
     return finish_figure(
         fig, chart_title("title.rank", lang, title, year=year), source, synthetic, lang, alt
     )

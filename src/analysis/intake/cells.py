@@ -21,19 +21,11 @@ from analysis.core.numbers import NumberParseError, parse_number
 from analysis.intake.headers import header_key
 from analysis.intake.problems import Problem
 from analysis.reference.geography import Geography, UnknownAreaError, fold
+from analysis.reference.standards import zone_of
 
 _TOTAL_WORDS = {"tong cong", "tong", "cong", "total", "tong so", "toan tinh", "grand total"}
 _TRUE = {"x", "co", "yes", "y", "true", "1", "dung", "v", "✓", "✔", "dtts"}
 _FALSE = {"khong", "no", "n", "false", "0", "sai"}
-_ZONES = {
-    "thanh thi": "urban",
-    "urban": "urban",
-    "tt": "urban",
-    "do thi": "urban",
-    "nong thon": "rural",
-    "rural": "rural",
-    "nt": "rural",
-}
 _LEVELS = {
     "huyen": "district",
     "cap huyen": "district",
@@ -315,6 +307,9 @@ def _choice(v, table: dict[str, str], what: str) -> str:
 def parse_zone(v) -> str:
     """A zone: ``thành thị`` / ``urban`` -> ``"urban"``, ``nông thôn`` / ``rural`` -> ``"rural"``.
 
+    The spellings are those of :data:`analysis.reference.standards.ZONE_WORDS`, the same that
+    :func:`~analysis.reference.standards.normalise_zone` accepts for a column.
+
     Parameters
     ----------
     v : object
@@ -329,7 +324,10 @@ def parse_zone(v) -> str:
     ValueError
         With the fix, for anything else.
     """
-    return _choice(v, _ZONES, "a zone; write thành thị (urban) or nông thôn (rural)")
+    zone = zone_of(v)
+    if zone is None:
+        raise ValueError(f"{v!r} is not a zone; write thành thị (urban) or nông thôn (rural)")
+    return zone
 
 
 def parse_level(v) -> str:
@@ -391,7 +389,8 @@ def area_resolver(geo: Geography) -> Callable[[str, str | None], str]:
         ``resolve(text, level) -> code``. A code is accepted with or without its leading zeros;
         a name with a commune prefix (``Xã``, ``Phường``...) is looked up among communes, one
         with a district prefix among districts, and a bare name among districts first. Raises
-        :class:`~analysis.reference.geography.UnknownAreaError` for an unknown area.
+        :class:`~analysis.reference.geography.UnknownAreaError` for an unknown area: with the
+        close district names, else the close commune names, else "not in this province".
     """
     districts = set(geo.district_codes())
     communes = set(geo.communes["commune_code"])
@@ -417,9 +416,18 @@ def area_resolver(geo: Geography) -> Callable[[str, str | None], str]:
             try:
                 return geo.resolve_commune(text)
             except UnknownAreaError as second:
-                if "ambiguous" in str(second):
+                if second.candidates:  # an ambiguous commune name
                     raise
-                raise first from None
+                if geo.names["district"].closest(text):
+                    raise first from None
+                if geo.names["commune"].closest(text):
+                    raise second from None
+                place = geo.province["bare_name"]
+                raise UnknownAreaError(
+                    f"unknown district or commune {text!r}: not in this province ({place} has "
+                    "no district or commune of that name or one close to it); check that the "
+                    f"file is for {place}, or write the area code"
+                ) from None
 
     return resolve
 

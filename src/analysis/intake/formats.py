@@ -23,6 +23,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from analysis.core.messages import Message
 from analysis.intake.cells import clean_cell
 from analysis.intake.headers import HEADER_SCAN_ROWS, best_header
 from analysis.intake.problems import IntakeError, Problem
@@ -65,14 +66,10 @@ def read_bytes(path: Path, source: str) -> bytes:
     try:
         return path.read_bytes()
     except IsADirectoryError:
-        raise IntakeError(
-            f"{str(path)!r} is a folder, not a file; give the path of the data file", source
-        ) from None
+        raise IntakeError(Message("file.folder", path=repr(str(path))), source) from None
     except OSError as err:
         raise IntakeError(
-            f"the file cannot be read ({err.strerror or err}); check that it exists, that you "
-            "may read it and that it is not open and locked in another program",
-            source,
+            Message("file.unreadable", reason=err.strerror or str(err)), source
         ) from None
 
 
@@ -100,12 +97,7 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
                 return data.decode(codec), "UTF-16"
             except UnicodeDecodeError:
                 pass
-        raise IntakeError(
-            "the file holds NUL bytes, so it is not a text (CSV) file: it may be a workbook or "
-            "another binary file renamed .csv; open it in Excel and save it as 'CSV UTF-8' or "
-            ".xlsx",
-            source,
-        )
+        raise IntakeError(Message("file.nul"), source)
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -113,11 +105,52 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
     try:
         return data.decode("cp1258"), "Windows-1258"
     except UnicodeDecodeError as err:
-        raise IntakeError(
-            f"the file is neither UTF-8 nor Windows-1258 text ({err}); "
-            "save it from Excel as 'CSV UTF-8'",
-            source,
-        ) from None
+        raise IntakeError(Message("file.encoding", error=str(err)), source) from None
+
+
+#: The separators a CSV file may use, the most usual first (it wins a tie).
+DELIMITERS = (",", ";", "\t")
+_SNIFF_ROWS = 50
+_SNIFF_CHARS = 1 << 16  # the first rows are in the first 64 KiB of any table analysts keep
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV text: the one that splits its first rows into the widest table.
+
+    For each of :data:`DELIMITERS`, the first rows are split (quotes respected) and the most
+    common number of cells among rows of more than one cell is found; the separator whose
+    table has the most cells (that width times the rows that have it) wins. Title rows above
+    the header and signature rows below the table (one cell) do not count; a comma inside
+    every row ("32,150" in a semicolon file) gives a narrower table than the semicolons.
+
+    Parameters
+    ----------
+    text : str
+        The decoded file.
+
+    Returns
+    -------
+    str
+        ``","``, ``";"`` or ``"\t"``; ``","`` when no separator splits any row.
+    """
+    best, best_cells = DELIMITERS[0], 0
+    for delimiter in DELIMITERS:
+        widths: dict[int, int] = {}
+        reader = csv.reader(io.StringIO(text[:_SNIFF_CHARS], newline=""), delimiter=delimiter)
+        try:
+            for k, row in enumerate(reader):
+                if k >= _SNIFF_ROWS:
+                    break
+                width = sum(1 for c in row if c.strip()) and len(row)
+                if width > 1:
+                    widths[width] = widths.get(width, 0) + 1
+        except csv.Error:
+            continue
+        if widths:
+            width, count = max(widths.items(), key=lambda wc: (wc[1], wc[0]))
+            if width * count > best_cells:
+                best, best_cells = delimiter, width * count
+    return best
 
 
 def csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str], CsvShape]:
@@ -146,16 +179,11 @@ def csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str],
     """
     data = read_bytes(path, source)
     if not data.strip():
-        raise IntakeError("the file is empty", source)
+        raise IntakeError(Message("file.empty"), source)
     text, encoding = _decode(data, source)
     text = unicodedata.normalize("NFC", text)
-    notes = [] if encoding == "UTF-8" else [f"read as {encoding} text"]
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    notes = [] if encoding == "UTF-8" else [Message("file.read_as", encoding=encoding)]
+    delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, numbers = [], []
     last = 0
@@ -165,11 +193,7 @@ def csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str],
             numbers.append(last + 1)
             last = reader.line_num
     except csv.Error as err:
-        raise IntakeError(
-            f"the CSV text is damaged near line {last + 1}: {err}; open the file in a text editor "
-            "and correct that line, or export it again",
-            source,
-        ) from None
+        raise IntakeError(Message("csv.damaged", line=last + 1, error=str(err)), source) from None
     if rows and any(isinstance(c, str) and "\n" in c for c in rows[-1]):
         # an unclosed quote swallows the rest of the file into one cell of the last row
         strict = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -183,9 +207,7 @@ def csv_rows(path: Path, source: str) -> tuple[list[list], list[int], list[str],
                         source,
                         numbers[-1],
                         None,
-                        f'a quote (") opened on line {numbers[-1]} is never closed, so the rest '
-                        "of the file would be read as one cell; add the closing quote or remove "
-                        "the stray one",
+                        Message("csv.quote", line=numbers[-1]),
                     )
                 ) from None
     return rows, numbers, notes, CsvShape(ends_with_newline=text.endswith(("\n", "\r")))
@@ -225,37 +247,23 @@ def xlsx_rows(path: Path, sheet: str | None, source: str, keys: set[str]):
     """
     head = read_bytes(path, source)[:8]
     if head == _OLE2_MAGIC:
-        raise IntakeError(
-            "the file is an old Excel 97-2003 workbook (.xls) renamed .xlsx, or a workbook "
-            "protected with a password; open it in Excel, remove the password if there is one, "
-            "and save it as .xlsx (Excel Workbook)",
-            source,
-        )
+        raise IntakeError(Message("xlsx.old"), source)
     try:
         wb = load_workbook(path, data_only=True)
     except Exception as err:  # noqa: BLE001 - zipfile, lxml and openpyxl raise many kinds
-        raise IntakeError(
-            f"the file cannot be opened as an Excel workbook (it is damaged, truncated or not "
-            f"really .xlsx: {type(err).__name__}); open it in Excel and save it again as .xlsx",
-            source,
-        ) from None
+        raise IntakeError(Message("xlsx.unopenable", error=type(err).__name__), source) from None
     names = [ws.title for ws in wb.worksheets]  # chart sheets hold no cells
     if not names:
-        raise IntakeError(
-            "the workbook has only chart sheets, no sheet with cells; add the table on a sheet",
-            source,
-        )
+        raise IntakeError(Message("xlsx.chart_only"), source)
     if sheet is not None:
         if sheet not in names:
             folded = {fold(n): n for n in names}
             if fold(sheet) in folded:
                 sheet = folded[fold(sheet)]
             else:
+                sheets = ", ".join(repr(n) for n in names)
                 raise IntakeError(
-                    f"the workbook has no sheet {sheet!r}; its sheets are: "
-                    + ", ".join(repr(n) for n in names)
-                    + "; give one of these names, or none to use the first sheet with a table",
-                    source,
+                    Message("xlsx.no_sheet", sheet=repr(sheet), sheets=sheets), source
                 )
         candidates = [sheet]
     else:
@@ -272,11 +280,9 @@ def xlsx_rows(path: Path, sheet: str | None, source: str, keys: set[str]):
             chosen, grid = names[0], _sheet_grid(wb[names[0]])
     except Exception as err:  # noqa: BLE001 - a malformed sheet inside a valid zip
         raise IntakeError(
-            f"the sheets of the workbook cannot be read (it is damaged: {type(err).__name__}); "
-            "open it in Excel and save it again as .xlsx",
-            source,
+            Message("xlsx.damaged_sheets", error=type(err).__name__), source
         ) from None
-    notes = [f"read sheet {chosen!r}"] if len(wb.sheetnames) > 1 else []
+    notes = [Message("xlsx.read_sheet", sheet=repr(chosen))] if len(wb.sheetnames) > 1 else []
     formulas = _formula_problems(path, chosen, grid, source)
     return grid, list(range(1, len(grid) + 1)), notes, formulas
 
@@ -312,10 +318,9 @@ def _formula_problems(
                             source,
                             r,
                             None,
-                            f"cell {get_column_letter(c)}{r} holds the formula {value} but "
-                            "no calculated value; open the file in Excel or LibreOffice, "
-                            "let it recalculate, save it and load it again (or type the "
-                            "number)",
+                            Message(
+                                "xlsx.formula", cell=f"{get_column_letter(c)}{r}", formula=value
+                            ),
                         )
     finally:
         wb.close()
@@ -346,13 +351,12 @@ def parquet_columns(path: Path, source: str) -> tuple[list[str], pd.DataFrame]:
         For an empty file or one that is not Parquet.
     """
     if path.stat().st_size == 0:
-        raise IntakeError("the file is empty", source)
+        raise IntakeError(Message("file.empty"), source)
     try:
         data = pd.read_parquet(path)
     except Exception as err:  # noqa: BLE001 - pyarrow raises many kinds
-        raise IntakeError(
-            f"the file cannot be read as Parquet ({type(err).__name__}: {err})", source
-        ) from None
+        error = f"{type(err).__name__}: {err}"
+        raise IntakeError(Message("parquet.unreadable", error=error), source) from None
     data = data.reset_index(drop=True)
     header = [str(c) for c in data.columns]
     frame = data.copy()

@@ -115,13 +115,15 @@ def read_households(
         out[unit_systems.UNIT_SYSTEM] = pd.Series(systems, dtype="str")
     if not rows and not problems:
         raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the households",
+            f"no data rows {raw.below_header}; fill in the households",
             source,
         )
 
     table = _household_frame(out, list(spec["column"]), kinds, len(rows))
     problems += [
-        p for p in validate_households(table, source, rows, geo) if (p.row, p.column) not in bad
+        p
+        for p in validate_households(table, source, rows, geo, unreadable=bad)
+        if (p.row, p.column) not in bad
     ]
     raise_problems(problems)
     table = _household_final(table, kinds)

@@ -6,6 +6,7 @@ household id column makes it household records).
 
 from __future__ import annotations
 
+from analysis.core.messages import Message, Number, localize
 from analysis.intake.headers import all_header_keys, header_key, header_lookup
 from analysis.intake.households import read_households
 from analysis.intake.problems import IntakeError
@@ -38,11 +39,7 @@ def read_any(path, sheet: str | None = None, geography: Geography | None = None)
     keys = [header_key(h) for h in raw.header]
     is_household = any(household.get(k) == "household_id" for k in keys)
     if not is_household and not any(k in summary for k in keys):
-        raise IntakeError(
-            "no header row found: no cell matches a summary or household column header "
-            "(see data/schema/)",
-            raw.source,
-        )
+        raise IntakeError(Message("intake.no_header"), raw.source)
     if is_household:
         return read_households(path, sheet, geography), "households"
     return read_summary(path, sheet, geography), "summary"
@@ -50,6 +47,8 @@ def read_any(path, sheet: str | None = None, geography: Geography | None = None)
 
 def main_validate(paths: list[str]) -> int:
     """Validate files and print what is wrong with each (``python -m analysis validate``).
+
+    Everything is printed in the message language (:mod:`analysis.core.messages`).
 
     Parameters
     ----------
@@ -70,7 +69,8 @@ def main_validate(paths: list[str]) -> int:
             status = 1
             print(str(err))
         else:
-            print(f"OK: {len(frame)} rows ({kind}) in {path}")
+            kind_text = Message(f"kind.{kind}")
+            print(Message("validate.ok", n=Number(len(frame)), kind=kind_text, path=path).text())
             for note in frame.attrs.get("notes", []):
-                print(f"  note: {note}")
+                print(localize(Message("validate.note", note=note)))
     return status

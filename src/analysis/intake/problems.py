@@ -1,8 +1,14 @@
 """What is wrong with an input file: :class:`Problem`, :class:`IntakeError` and message parts.
 
 Every problem names the file, the row the analyst sees in the file, the column and, in plain
-English, what is wrong and how to fix it. A file with any problem loads nothing: the readers
+words, what is wrong and how to fix it. A file with any problem loads nothing: the readers
 raise one :class:`IntakeError` listing every problem found.
+
+Problems are shown in the message language (:mod:`analysis.core.messages`: Vietnamese by default,
+English with ``--lang en``): a problem whose message is a
+:class:`~analysis.core.messages.Message` (a key of ``messages.csv`` and its fields) is written in
+that language, with the column's header in that language too; a problem built from a plain
+English ``str`` (modules not converted yet) shows that English text in both languages.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.core.errors import WorkbookError
+from analysis.core.messages import Message, Number, localize, message_language
 from analysis.core.numbers import format_number
 from analysis.intake.headers import column_headers, header_label
 from analysis.reference import schema
@@ -34,7 +41,9 @@ class Problem:
         The schema column (e.g. ``"poor_end"``), or the header text for a column the schema
         does not know; None for a problem with a whole row or the whole file.
     message : str
-        What is wrong and how to fix it.
+        What is wrong and how to fix it: a :class:`~analysis.core.messages.Message` (a ``str``
+        whose value is the English text, shown in the message language) or a plain ``str``
+        (shown as it is in both languages).
     """
 
     file: str
@@ -42,14 +51,27 @@ class Problem:
     column: str | None
     message: str
 
-    def __str__(self) -> str:
+    def text(self, lang: str | None = None) -> str:
+        """The problem in ``lang`` (default: the message language), with its file, row and column.
+
+        Examples
+        --------
+        >>> p = Problem("a.csv", 5, "poor_end", Message("file.empty"))
+        >>> p.text("vi").split(": ")[0]
+        "a.csv, dòng 5, cột 'poor_end' (Hộ nghèo cuối năm)"
+        """
+        lang = lang or message_language()
         parts = [str(self.file)]
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(Message("where.row", row=self.row).text(lang))
         if self.column is not None:
-            label = header_label(self.column)
-            parts.append(f"column '{self.column}'" + (f" ({label})" if label else ""))
-        return ", ".join(parts) + ": " + self.message
+            label = header_label(self.column, lang=lang)
+            key = "where.column_label" if label else "where.column"
+            parts.append(Message(key, column=self.column, label=label).text(lang))
+        return ", ".join(parts) + ": " + localize(self.message, lang)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class IntakeError(WorkbookError):
@@ -69,14 +91,17 @@ class IntakeError(WorkbookError):
         self.problems = list(problems)
         super().__init__(self._text())
 
-    def _text(self) -> str:
-        files = list(dict.fromkeys(p.file for p in self.problems))
+    def _text(self, lang: str | None = None) -> str:
+        lang = lang or message_language()
+        files = ", ".join(dict.fromkeys(str(p.file) for p in self.problems))
         n = len(self.problems)
-        head = (
-            f"{n} problem{'s' if n != 1 else ''} in {', '.join(files)}; nothing was loaded. "
-            "Correct the file and load it again:"
-        )
-        return "\n".join([head] + [f"  - {p}" for p in self.problems])
+        key = "intake.heading.one" if n == 1 else "intake.heading.many"
+        head = Message(key, n=Number(n), files=files).text(lang)
+        return "\n".join([head] + [f"  - {p.text(lang)}" for p in self.problems])
+
+    def text(self, lang: str | None = None) -> str:
+        """Every problem in ``lang`` (default: the message language), under one heading."""
+        return self._text(lang)
 
     def __str__(self) -> str:
         return self._text()
@@ -146,6 +171,33 @@ def column_text(column: str) -> str:
     """
     label = header_label(column)
     return f"'{label}' ({column})" if label else f"'{column}'"
+
+
+class Column:
+    """A schema column named in a message, with its header in the message's language.
+
+    Examples
+    --------
+    >>> Column("poor_end").localize("vi"), Column("poor_end").localize("en")
+    ("'Hộ nghèo cuối năm' (poor_end)", "'Poor households, end of year' (poor_end)")
+    """
+
+    def __init__(self, column: str):
+        self.column = column
+
+    def __repr__(self) -> str:
+        return f"Column({self.column!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Column) and other.column == self.column
+
+    def __hash__(self) -> int:
+        return hash((Column, self.column))
+
+    def localize(self, lang: str) -> str:
+        """``'header' (column)`` in ``lang``, or ``'column'`` for a column without a header."""
+        label = header_label(self.column, lang=lang)
+        return f"'{label}' ({self.column})" if label else f"'{self.column}'"
 
 
 def number_text(value) -> str:

@@ -75,6 +75,14 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     formulas: dict[tuple[int, str], Problem] = field(default_factory=dict)  # (row, letter)
 
+    @property
+    def below_header(self) -> str:
+        """Where the data rows are, for messages: ``"below the header (row 5)"``, or ``"in the
+        file"`` for a file without a header row (Parquet)."""
+        if self.header_row is None:
+            return "in the file"
+        return f"below the header (row {self.header_row})"
+
 
 _NUMBERING = re.compile(r"^\(?([0-9]{1,3}|[A-Za-z])\)?$")
 
@@ -229,7 +237,8 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
     Raises
     ------
     IntakeError
-        For a missing, empty, damaged or unknown file, or no header row when one is required.
+        For a missing, empty, damaged or unknown file, a Parquet file without rows, or no
+        header row when one is required.
     """
     path = Path(path)
     source = path.name
@@ -246,6 +255,12 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
         return _raw_from_rows(grid, numbers, source, keys, require_known, notes, formulas)
     if ext in (".parquet", ".pq"):
         header, frame = parquet_columns(path, source)
+        if frame.empty:
+            raise IntakeError(
+                f"the file has no data rows (only its {len(header)} column names); check that "
+                "this is the file with the data, and export it again with its rows",
+                source,
+            )
         return RawTable(
             source=source,
             header=header,

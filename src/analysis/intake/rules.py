@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.intake.problems import column_text, number_text
+from analysis.core.messages import Joined, Message, Number
+from analysis.intake.problems import Column
 from analysis.reference import schema
 from analysis.reference.geography import Geography
 from analysis.reference.standards import all_indicators, load_standards, standard_for_year
@@ -57,13 +58,23 @@ class Rule:
     passes : callable
         ``passes(frame) -> boolean Series``; NaN counts as passing.
     message : callable
-        ``message(row) -> str``: what is wrong with a failing row and how to fix it.
+        ``message(row) -> Message``: what is wrong with a failing row and how to fix it (a
+        :class:`~analysis.core.messages.Message`, shown in the message language).
+    inputs : tuple of str
+        Every column ``passes`` reads (default: ``column``). A row whose cell in one of them
+        could not be read is not checked by the rule (the unreadable cell is reported once).
     """
 
     name: str
     column: str
     passes: Callable[[pd.DataFrame], pd.Series]
-    message: Callable[[pd.Series], str]
+    message: Callable[[pd.Series], Message]
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The columns the rule reads: :attr:`inputs`, or :attr:`column` when none are given."""
+        return self.inputs or (self.column,)
 
     def check(self) -> pa.Check:
         """The rule as a pandera check named :attr:`name`.
@@ -84,7 +95,7 @@ def _le_rule(name, small, big, message) -> Rule:
         a, b = _num(f, small), _num(f, big)
         return ~(a > b)
 
-    return Rule(name, small, passes, message)
+    return Rule(name, small, passes, message, (small, big))
 
 
 def standard_indicators() -> dict[int, set[str]]:
@@ -109,11 +120,12 @@ def _flow_rules(prefix: str) -> list[Rule]:
     start, end = cols[0], cols[-1]
     flows = cols[1:-1]
     signs = {c: (-1 if c.endswith("_escaped") else 1) for c in flows}
+    near = prefix.endswith("near_poor")
     words = {
-        "escaped": "escaped",
-        "repoverty": "re-poverty",
-        "new": "new",
-        "other": "other",
+        "escaped": "rule.flow.word.escaped_near" if near else "rule.flow.word.escaped",
+        "repoverty": "rule.flow.word.repoverty",
+        "new": "rule.flow.word.new",
+        "other": "rule.flow.word.other",
     }
 
     def any_flow(f):
@@ -129,10 +141,7 @@ def _flow_rules(prefix: str) -> list[Rule]:
         return ~(any_flow(f) & ~_present(f, start))
 
     def start_message(row):
-        return (
-            f"the changes during the year are filled in but {column_text(start)} is empty; "
-            "fill in the start-of-year figure so that the changes can be checked"
-        )
+        return Message("rule.flow.fill_start", column=Column(start))
 
     def passes(f):
         check = any_flow(f) & _present(f, start)
@@ -141,48 +150,48 @@ def _flow_rules(prefix: str) -> list[Rule]:
 
     def message(row):
         s = _num(row.to_frame().T, start).iloc[0]
-        terms = [f"start {number_text(s)}"]
+        terms: list = [Message("rule.flow.word.start"), Number(s)]
         value = s
         for c in flows:
             v = pd.to_numeric(pd.Series([row.get(c)]), errors="coerce").fillna(0).iloc[0]
-            word = words[c[len(prefix) + 1 :]]
+            word = Message(words[c[len(prefix) + 1 :]])
             sign = "−" if signs[c] < 0 else "+"
             if signs[c] > 0 and v < 0:
-                terms.append(f"− {word} {number_text(-v)}")
+                terms += ["−", word, Number(-v)]
             else:
-                terms.append(f"{sign} {word} {number_text(v)}")
+                terms += [sign, word, Number(v)]
             value += signs[c] * v
         e = pd.to_numeric(pd.Series([row.get(end)]), errors="coerce").iloc[0]
-        calc = " ".join(terms) + f" = {number_text(value)}"
+        calc = Joined([*terms, "=", Number(value)])
         if pd.isna(e):
-            return (
-                f"the end-of-year figure is empty but the changes give {calc}; "
-                "fill in the end-of-year figure"
-            )
+            return Message("rule.flow.end_empty", calc=calc)
         residual = e - value
-        sign = "+" if residual > 0 else "−"
-        return (
-            f"end of year is {number_text(e)} but {calc} (difference "
-            f"{sign}{number_text(abs(residual))}); correct one of the cells, or record the "
-            f"difference in {column_text(prefix + '_other')}"
+        return Message(
+            "rule.flow.mismatch",
+            end=Number(e),
+            calc=calc,
+            sign="+" if residual > 0 else "−",
+            difference=Number(abs(residual)),
+            other=Column(prefix + "_other"),
         )
 
     return [
-        Rule(f"flow_start:{prefix}", start, start_passes, start_message),
-        Rule(f"flow:{prefix}", end, passes, message),
+        Rule(f"flow_start:{prefix}", start, start_passes, start_message, tuple(cols[:-1])),
+        Rule(f"flow:{prefix}", end, passes, message, tuple(cols)),
     ]
 
 
 def _stock_rules() -> list[Rule]:
     """Poor and near-poor households against all households."""
     rules: list[Rule] = []
-    for col, what in (("poor_end", "poor"), ("near_poor_end", "near-poor")):
+    for col, key in (
+        ("poor_end", "rule.le_total.poor"),
+        ("near_poor_end", "rule.le_total.near_poor"),
+    ):
 
-        def msg(row, col=col, what=what):
-            return (
-                f"{number_text(_val(row, col))} {what} households is more than the "
-                f"{number_text(_val(row, 'total_households'))} households in total; "
-                "check the two cells"
+        def msg(row, col=col, key=key):
+            return Message(
+                key, value=Number(_val(row, col)), total=Number(_val(row, "total_households"))
             )
 
         rules.append(_le_rule(f"le_total:{col}", col, "total_households", msg))
@@ -194,13 +203,16 @@ def _stock_rules() -> list[Rule]:
 
     def both_msg(row):
         p, n = _val(row, "poor_end"), _val(row, "near_poor_end")
-        return (
-            f"poor ({number_text(p)}) plus near-poor ({number_text(n)}) households make "
-            f"{number_text(p + n)}, more than the {number_text(_val(row, 'total_households'))} "
-            "households in total; check the three cells"
+        return Message(
+            "rule.le_total.both",
+            poor=Number(p),
+            near=Number(n),
+            sum=Number(p + n),
+            total=Number(_val(row, "total_households")),
         )
 
-    rules.append(Rule("le_total:poor_near", "near_poor_end", both_passes, both_msg))
+    both = ("poor_end", "near_poor_end", "total_households")
+    rules.append(Rule("le_total:poor_near", "near_poor_end", both_passes, both_msg, both))
     return rules
 
 
@@ -215,10 +227,11 @@ def _ethnic_minority_rules() -> list[Rule]:
     for em, allcol in pairs:
 
         def msg(row, em=em, allcol=allcol):
-            return (
-                f"{number_text(_val(row, em))} ethnic-minority households is more than the "
-                f"{number_text(_val(row, allcol))} in {column_text(allcol)}, which counts all "
-                "households; check the two cells"
+            return Message(
+                "rule.em_le",
+                value=Number(_val(row, em)),
+                total=Number(_val(row, allcol)),
+                column=Column(allcol),
             )
 
         rules.append(_le_rule(f"em_le:{em}", em, allcol, msg))
@@ -232,14 +245,16 @@ def _ethnic_minority_rules() -> list[Rule]:
         p = _val(row, "em_poor_end")
         n = _val(row, "em_near_poor_end")
         total = (0 if pd.isna(p) else p) + (0 if pd.isna(n) else n)
-        return (
-            f"ethnic-minority poor ({number_text(p)}) plus near-poor ({number_text(n)}) "
-            f"households make {number_text(total)}, more than the "
-            f"{number_text(_val(row, 'em_total_households'))} ethnic-minority households; "
-            "check the cells"
+        return Message(
+            "rule.em_both",
+            poor=Number(p),
+            near=Number(n),
+            sum=Number(total),
+            total=Number(_val(row, "em_total_households")),
         )
 
-    rules.append(Rule("em_le:em_poor_near", "em_near_poor_end", em_both_passes, em_both_msg))
+    em = ("em_poor_end", "em_near_poor_end", "em_total_households")
+    rules.append(Rule("em_le:em_poor_near", "em_near_poor_end", em_both_passes, em_both_msg, em))
     return rules
 
 
@@ -258,11 +273,7 @@ def _deprivation_rules() -> list[Rule]:
 
         def dep_msg(row, col=col):
             pn = np.nansum([_val(row, "poor_end"), _val(row, "near_poor_end")])
-            return (
-                f"{number_text(_val(row, col))} deprived households is more than the "
-                f"{number_text(pn)} poor and near-poor households at the end of the year (only "
-                "they are counted); check the cell"
-            )
+            return Message("rule.dep_le", value=Number(_val(row, col)), total=Number(pn))
 
         def std_passes(f, ind=ind, col=col):
             years = _num(f, "year")
@@ -274,13 +285,11 @@ def _deprivation_rules() -> list[Rule]:
         def std_msg(row, ind=ind):
             year = int(_val(row, "year"))
             std = standard_for_year(year)
-            return (
-                f"the standard of {year} ({std.legal_ref}) has no indicator '{ind}'; "
-                "leave this cell empty (or check the year)"
-            )
+            return Message("rule.dep_std", year=year, standard=std.legal_ref, indicator=ind)
 
-        rules.append(Rule(f"dep_le:{col}", col, dep_passes, dep_msg))
-        rules.append(Rule(f"dep_std:{col}", col, std_passes, std_msg))
+        stocks = (col, "poor_end", "near_poor_end")
+        rules.append(Rule(f"dep_le:{col}", col, dep_passes, dep_msg, stocks))
+        rules.append(Rule(f"dep_std:{col}", col, std_passes, std_msg, (col, "year")))
     return rules
 
 
@@ -290,10 +299,13 @@ def _coverage_rules() -> list[Rule]:
     for key, (num, den) in schema.COVERAGE_RATIOS.items():
 
         def cov_msg(row, num=num, den=den, key=key):
-            return (
-                f"{number_text(_val(row, num))} in {column_text(num)} is more than the "
-                f"{number_text(_val(row, den))} in {column_text(den)}; coverage "
-                f"({key.replace('_', ' ')}) cannot exceed 100%, check the two cells"
+            return Message(
+                "rule.coverage",
+                value=Number(_val(row, num)),
+                column=Column(num),
+                total=Number(_val(row, den)),
+                total_column=Column(den),
+                what=Message(f"rule.coverage.{key}"),
             )
 
         rules.append(_le_rule(f"coverage:{key}", num, den, cov_msg))
@@ -344,9 +356,12 @@ def level_rules(geography: Geography) -> list[Rule]:
     def level_msg(row):
         code, level = row.get("area_code"), row.get("area_level")
         actual = "district" if level == "commune" else "commune"
-        return (
-            f"area code {code} ({geography.area_name(code)}) is a {actual}-level unit but the "
-            f"row says '{level}'; correct the level or the code"
+        return Message(
+            "rule.level",
+            code=code,
+            name=geography.area_name(code),
+            actual=Message(f"level.{actual}"),
+            level=level,
         )
 
     def ddk_passes(f):
@@ -356,14 +371,19 @@ def level_rules(geography: Geography) -> list[Rule]:
         return ~(f["area_code"].astype(object).isin(districts) & (flag == True))  # noqa: E712
 
     def ddk_msg(row):
-        return (
-            "only communes are on the especially-difficult (ĐBKK) list, and this is a "
-            f"district row ({row.get('area_code')}); leave the cell empty"
-        )
+        return Message("rule.ddk", code=row.get("area_code"))
 
     return [
-        Rule("level_matches_code", "area_level", level_passes, level_msg),
-        Rule("ddk_commune_only", "especially_difficult", ddk_passes, ddk_msg),
+        Rule(
+            "level_matches_code", "area_level", level_passes, level_msg, ("area_level", "area_code")
+        ),
+        Rule(
+            "ddk_commune_only",
+            "especially_difficult",
+            ddk_passes,
+            ddk_msg,
+            ("especially_difficult", "area_code"),
+        ),
     ]
 
 
@@ -389,37 +409,42 @@ def household_rules() -> list[Rule]:
         )
 
     def credit_msg(row):
-        return (
-            "the household received a loan but is recorded as not needing one; "
-            f"mark {column_text('credit_need')} as yes or correct "
-            f"{column_text('credit_received')}"
+        return Message(
+            "rule.credit", need=Column("credit_need"), received=Column("credit_received")
         )
 
     def ins_msg(row):
-        return (
-            f"{number_text(_val(row, 'health_insured'))} members with a health-insurance card "
-            f"is more than the {number_text(_val(row, 'members'))} members of the household; "
-            "check the two cells"
+        return Message(
+            "rule.insured",
+            value=Number(_val(row, "health_insured")),
+            members=Number(_val(row, "members")),
         )
 
     def train_msg(row):
-        return (
-            f"{number_text(_val(row, 'training_received'))} members trained is more than the "
-            f"{number_text(_val(row, 'training_need'))} who needed training; check the two cells"
+        return Message(
+            "rule.trained",
+            value=Number(_val(row, "training_received")),
+            need=Number(_val(row, "training_need")),
         )
 
     def need_msg(row):
-        return (
-            f"{number_text(_val(row, 'training_need'))} members needing training is more than "
-            f"the {number_text(_val(row, 'members'))} members of the household; check the two "
-            "cells"
+        return Message(
+            "rule.training_need",
+            value=Number(_val(row, "training_need")),
+            members=Number(_val(row, "members")),
         )
 
     return [
         _le_rule("le_members:health_insured", "health_insured", "members", ins_msg),
         _le_rule("le_members:training_need", "training_need", "members", need_msg),
         _le_rule("coverage:training", "training_received", "training_need", train_msg),
-        Rule("coverage:credit", "credit_received", credit_passes, credit_msg),
+        Rule(
+            "coverage:credit",
+            "credit_received",
+            credit_passes,
+            credit_msg,
+            ("credit_received", "credit_need"),
+        ),
     ]
 
 
@@ -442,7 +467,7 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
     names = set(geography.unit_systems["unit_system"])
     new_codes = geography.new_commune_codes()
     column = "unit_system"
-    known_text = " or ".join(f"'{n}'" for n in sorted(names))
+    known_text = Joined([f"'{n}'" for n in sorted(names)], sep=Message("words.or"))
 
     def system(f):
         if column not in f:
@@ -454,7 +479,7 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
         return s.isna() | s.isin(names)
 
     def known_msg(row):
-        return f"{row.get(column)!r} is not a unit system; write {known_text}"
+        return Message("rule.unit_system.unknown", value=repr(row.get(column)), known=known_text)
 
     def code_passes(f):
         if code_column not in f:
@@ -463,10 +488,8 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
         return ~(new & ~f[code_column].astype(object).isin(new_codes))
 
     def code_msg(row):
-        return (
-            f"code {row.get(code_column)} is not one of the new communes of 1 July 2025, but the "
-            f"row is kept in '{geography.new_system}' (its unit_system cell); write the new "
-            "commune's code, or correct the unit_system cell"
+        return Message(
+            "rule.unit_system.code", code=row.get(code_column), system=geography.new_system
         )
 
     def year_passes(f):
@@ -484,14 +507,21 @@ def unit_system_rules(geography: Geography, code_column: str) -> list[Rule]:
         return s.isna() | expected.isna() | (s == expected)
 
     def year_msg(row):
-        return (
-            f"the rows of {number_text(_val(row, 'year'))} are kept in more than one unit "
-            f"system and this row ({row.get(column)}) is not in the one most of them use; one "
-            "review year is kept in one unit system: correct the unit_system cell"
+        year = _val(row, "year")
+        return Message(
+            "rule.unit_system.year",
+            year="?" if pd.isna(year) else int(year),
+            system=row.get(column),
         )
 
     return [
         Rule("unit_system_known", column, known_passes, known_msg),
-        Rule(f"unit_system_code:{code_column}", code_column, code_passes, code_msg),
-        Rule("unit_system_year", column, year_passes, year_msg),
+        Rule(
+            f"unit_system_code:{code_column}",
+            code_column,
+            code_passes,
+            code_msg,
+            (code_column, column),
+        ),
+        Rule("unit_system_year", column, year_passes, year_msg, (column, "year")),
     ]

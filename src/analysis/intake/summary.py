@@ -14,6 +14,7 @@ import re
 
 import pandas as pd
 
+from analysis.core.messages import Joined, Message
 from analysis.intake import systems as unit_systems
 from analysis.intake.cells import (
     area_fix,
@@ -129,13 +130,15 @@ def read_summary(
         out[unit_systems.UNIT_SYSTEM] = systems
     out, rows = _skip_unfilled(out, rows, len(frame), bad, raw.notes)
     if not rows and not problems:
-        raise IntakeError(
-            f"no data rows below the header (row {raw.header_row}); fill in the figures", source
-        )
+        where = raw.header_row
+        key = "summary.no_rows" if where is not None else "summary.no_rows_file"
+        raise IntakeError(Message(key, row=where) if where is not None else Message(key), source)
 
     table = _summary_frame(out, len(rows))
     problems += [
-        p for p in validate_summary(table, source, rows, geo) if (p.row, p.column) not in bad
+        p
+        for p in validate_summary(table, source, rows, geo, unreadable=bad)
+        if (p.row, p.column) not in bad
     ]
     raise_problems(problems)
     table = _summary_final(table)
@@ -171,10 +174,8 @@ def _drop_total_rows(
             unit_systems.is_province_cell(code_text(c), geo, systems[i]) for c in area_cells
         )
         if total or province:
-            raw.notes.append(
-                f"row {rows[i]} is a total row ({(area_cells or first_text or ['?'])[0]}); "
-                "dropped (totals are computed from the areas)"
-            )
+            name = (area_cells or first_text or ["?"])[0]
+            raw.notes.append(Message("summary.total_row", row=rows[i], name=name))
         else:
             keep.append(i)
     return frame.iloc[keep].reset_index(drop=True), [rows[i] for i in keep]
@@ -221,7 +222,7 @@ def _year_from_title(raw: RawTable) -> int | None:
     """The one year in the title rows (``... NĂM 2023``), noted; None if none or several."""
     year = _title_year(raw)
     if year is not None:
-        raw.notes.append(f"no year column: the review year {year} is read from the title")
+        raw.notes.append(Message("summary.year_from_title", year=year))
     return year
 
 
@@ -293,7 +294,9 @@ def _resolve_areas(
         except UnknownAreaError as err:
             codes.append(None)
             bad.add((rows[i], "area_code"))
-            problems.append(Problem(source, rows[i], "area_code", area_fix(str(err))))
+            # the error's own message (a Message keeps its key, so it shows in either language)
+            said = err.args[0] if len(err.args) == 1 and isinstance(err.args[0], str) else str(err)
+            problems.append(Problem(source, rows[i], "area_code", area_fix(said)))
             continue
         codes.append(code)
         if not from_name and name_cell is not None:
@@ -315,14 +318,38 @@ def _name_check(
     try:
         named = resolve(name, level, system, why)
     except UnknownAreaError as err:
-        if "ambiguous" in str(err):  # a name of several units of the row's system
+        if code in err.candidates:  # a name of several units of the row's system, one the code's
             return None
-        return unit_systems.name_conflict(geo, code, name, system, why)
+        conflict = unit_systems.name_conflict(geo, code, name, system, why)
+        if conflict:
+            return conflict
+        if not err.candidates:
+            return Message(
+                "summary.name_not_area",
+                code=code,
+                name=geo.area_name(code, unit_system=system),
+                given=repr(name),
+                province=geo.province["bare_name"],
+            )
+        named = Joined(
+            [f"{geo.area_name(c, bare=False, unit_system=system)} ({c})" for c in err.candidates],
+            Message("word.or"),
+        )
+        return Message(
+            "summary.name_is_other",
+            code=code,
+            name=geo.area_name(code, unit_system=system),
+            given=repr(name),
+            named=named,
+        )
     if named == code:
         return None
-    return (
-        f"code {code} is {geo.area_name(code, unit_system=system)} but the name column says "
-        f"{name!r} ({named}); correct the code or the name"
+    return Message(
+        "summary.name_mismatch",
+        code=code,
+        name=geo.area_name(code, unit_system=system),
+        given=repr(name),
+        named=named,
     )
 
 
@@ -358,13 +385,9 @@ def _infer_level_and_zone(
             for c, is_new in zip(out["area_code"], new, strict=True)
         ]
         if any(z is not None for z, is_new in zip(out["zone"], new, strict=True) if not is_new):
-            notes.append("no zone column: each commune's zone is taken from its type (xã = rural)")
+            notes.append(Message("summary.zone_from_type"))
         if any(z is not None for z, is_new in zip(out["zone"], new, strict=True) if is_new):
-            notes.append(
-                "no zone column: each new commune's zone is taken from its type (phường = urban, "
-                "xã = rural); if the review keeps households in the zone of their former "
-                "commune, add a zone column"
-            )
+            notes.append(Message("summary.zone_from_type_new"))
 
 
 def _skip_unfilled(
@@ -379,7 +402,7 @@ def _skip_unfilled(
     ]
     skipped = [rows[i] for i in range(n) if not filled[i]]
     if skipped and figure_cols:
-        notes.append(f"rows without any figures were skipped: {row_ranges(skipped)}")
+        notes.append(Message("summary.skipped_rows", rows=row_ranges(skipped)))
         idx = [i for i in range(n) if filled[i]]
         out = {c: [v[i] for i in idx] for c, v in out.items()}
         rows = [rows[i] for i in idx]

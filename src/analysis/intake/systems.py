@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.messages import Message
 from analysis.intake.problems import Problem, row_ranges
 from analysis.reference.geography import (
     COMMUNE_PREFIXES,
@@ -63,21 +64,27 @@ def row_systems(
     codes, uniques = pd.factorize(np.asarray(list(years), dtype=object), use_na_sentinel=True)
     # one entry per distinct year, then one for an unknown year (code -1 picks the last entry)
     system_of = [geo.unit_system_for_year(int(y)) for y in uniques] + [geo.former_system]
-    reason_of = [_default_reason(geo, s) for s in system_of[:-1]] + ["its year is not known"]
+    reason_of = [_default_reason(geo, s) for s in system_of[:-1]]
+    reason_of.append(Message("systems.reason.unknown_year"))
     systems = np.array(system_of, dtype=object)[codes]
     reasons = np.array(reason_of, dtype=object)[codes]
     if cells is not None:
         given = np.asarray(list(cells), dtype=object)
         filled = np.array([c is not None for c in given], dtype=bool)
         systems[filled] = given[filled]
-        reasons[filled] = [f"its {UNIT_SYSTEM} cell says '{c}'" for c in given[filled]]
+        reasons[filled] = [
+            Message("systems.reason.cell", column=UNIT_SYSTEM, value=c) for c in given[filled]
+        ]
     return systems.tolist(), reasons.tolist()
 
 
-def _default_reason(geo: Geography, system: str) -> str:
-    kept = "new commune" if system == geo.new_system else "district and former commune"
-    years = geo.unit_system_years(system)
-    return f"the reviews {years} are kept by {kept}"
+def _default_reason(geo: Geography, system: str) -> Message:
+    kept = Message("systems.kept.new" if system == geo.new_system else "systems.kept.former")
+    years = geo.unit_system_years(system)  # "2016-2024", "up to 2024" or "from 2025"
+    for prefix, key in (("from ", "years.from"), ("up to ", "years.up_to")):
+        if years.startswith(prefix):
+            years = Message(key, year=years.removeprefix(prefix))
+    return Message("systems.reason.default", years=years, kept=kept)
 
 
 def mixed_year_problems(
@@ -122,10 +129,14 @@ def mixed_year_problems(
                         source,
                         row,
                         UNIT_SYSTEM,
-                        f"this row of {year} is kept in '{system}' but rows "
-                        f"{row_ranges(groups[main])} of {year} are in '{main}'; one review year "
-                        f"is kept in one unit system: correct the {UNIT_SYSTEM} cell, or give "
-                        f"this row's figures in '{main}'",
+                        Message(
+                            "systems.year_mixed",
+                            year=year,
+                            system=system,
+                            rows=row_ranges(groups[main]),
+                            main=main,
+                            column=UNIT_SYSTEM,
+                        ),
                     )
                 )
     return problems
@@ -205,7 +216,8 @@ def area_resolver(geo: Geography, former: Callable[[str, str | None], str]) -> R
             try:
                 return former(text, level)
             except UnknownAreaError as err:
-                hint = None if "ambiguous" in str(err) else _new_commune_hint(geo, text, why)
+                known = "ambiguous" in str(err) or err.candidates  # a former commune's name
+                hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
                 raise UnknownAreaError(hint) from err
@@ -237,7 +249,8 @@ def commune_resolver(geo: Geography) -> Callable[[str, str | None, str, str], st
             try:
                 return former(text, district)
             except UnknownAreaError as err:
-                hint = None if "ambiguous" in str(err) else _new_commune_hint(geo, text, why)
+                known = "ambiguous" in str(err) or err.candidates  # a former commune's name
+                hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
                 raise UnknownAreaError(hint) from err
@@ -246,7 +259,7 @@ def commune_resolver(geo: Geography) -> Callable[[str, str | None, str, str], st
     return resolve
 
 
-def name_conflict(geo: Geography, code: str, name: str, system: str, why: str) -> str | None:
+def name_conflict(geo: Geography, code: str, name: str, system: str, why: str) -> Message | None:
     """A message when a name column names a unit of the other unit system only.
 
     The case of a file by new commune read as former units: code 25217 with the name
@@ -267,7 +280,7 @@ def name_conflict(geo: Geography, code: str, name: str, system: str, why: str) -
 
     Returns
     -------
-    str or None
+    Message or None
         None when the name is not a unit of the other system either.
     """
     new = system != geo.new_system
@@ -278,17 +291,24 @@ def name_conflict(geo: Geography, code: str, name: str, system: str, why: str) -
         named = geo.resolve_new_commune(name) if new else geo.resolve_commune(name)
     except UnknownAreaError:
         return None
-    what = "new commune" if new else "former commune"
+    what = Message("systems.what.new_commune" if new else "systems.what.former_commune")
     fix = (
-        f"if the file is kept in '{other}', add a column '{UNIT_SYSTEM}' filled with "
-        f"'{other}', otherwise correct the name"
+        Message("systems.fix.add_column", other=other, column=UNIT_SYSTEM)
         if named == code
-        else "correct the name or the code"
+        else Message("systems.fix.name_or_code")
     )
-    return (
-        f"code {code} is {geo.area_name(code, bare=False, unit_system=system)} in '{system}' "
-        f"({why}), but the name column says {name!r}, the {what} "
-        f"{geo.area_name(named, bare=False, unit_system=other)} ({named}) of '{other}'; {fix}"
+    return Message(
+        "systems.name_conflict",
+        code=code,
+        name=geo.area_name(code, bare=False, unit_system=system),
+        system=system,
+        why=why,
+        given=repr(name),
+        what=what,
+        named_name=geo.area_name(named, bare=False, unit_system=other),
+        named=named,
+        other=other,
+        fix=fix,
     )
 
 
@@ -301,9 +321,7 @@ def _resolve_new(geo: Geography, text: str, level: str | None, why: str) -> str:
             raise UnknownAreaError(_former_commune_message(geo, text, text.zfill(5), why))
         if text.zfill(3) in set(geo.district_codes()):
             raise UnknownAreaError(_district_message(geo, text, text.zfill(3), why))
-        raise UnknownAreaError(
-            f"area code {text!r} is not one of the new communes of 1 July 2025; check the code"
-        )
+        raise UnknownAreaError(Message("systems.not_new_code", code=repr(text)))
     if level == "district" or unit_prefix(text) in DISTRICT_PREFIXES:
         raise UnknownAreaError(_district_message(geo, text, _district_or_none(geo, text), why))
     try:
@@ -317,9 +335,13 @@ def _resolve_new(geo: Geography, text: str, level: str | None, why: str) -> str:
     except UnknownAreaError as err:
         if "ambiguous" in str(err):  # several former communes of this name, none a new one
             raise UnknownAreaError(
-                f"{text!r} is the name of former communes, but this row is by new commune "
-                f"({why}); write the new commune's code or name, or, if the file is by former "
-                f"commune, add a column '{UNIT_SYSTEM}' filled with '{geo.former_system}'"
+                Message(
+                    "systems.former_names",
+                    text=repr(text),
+                    why=why,
+                    column=UNIT_SYSTEM,
+                    former=geo.former_system,
+                )
             ) from None
         district = _district_or_none(geo, text)
         if district is None:
@@ -335,31 +357,42 @@ def _district_or_none(geo: Geography, text: str) -> str | None:
         return None
 
 
-def _former_commune_message(geo: Geography, text: str, code: str, why: str) -> str:
+def _former_commune_message(geo: Geography, text: str, code: str, why: str) -> Message:
     new = geo.new_commune_of().get(code)
     became = (
-        f", which became part of {geo.new_commune_name(new, bare=False)} ({new}) on 1 July 2025"
+        Message("systems.became", name=geo.new_commune_name(new, bare=False), code=new)
         if new is not None
         else ""
     )
-    return (
-        f"{text!r} is the former commune {geo.area_name(code, bare=False)} ({code}){became}, "
-        f"but this row is by new commune ({why}); write the new commune's code or name, or, if "
-        f"the file is by former commune, add a column '{UNIT_SYSTEM}' filled with "
-        f"'{geo.former_system}'"
+    return Message(
+        "systems.former_commune",
+        text=repr(text),
+        name=geo.area_name(code, bare=False),
+        code=code,
+        became=became,
+        why=why,
+        column=UNIT_SYSTEM,
+        former=geo.former_system,
     )
 
 
-def _district_message(geo: Geography, text: str, code: str | None, why: str) -> str:
-    what = f"the former district {geo.district_name(code, bare=False)}" if code else "a district"
-    return (
-        f"{text!r} is {what}, but district-level units ended on 30 June 2025 and this row is by "
-        f"new commune ({why}); give the figures by new commune, or, if the file is by former "
-        f"units, add a column '{UNIT_SYSTEM}' filled with '{geo.former_system}'"
+def _district_message(geo: Geography, text: str, code: str | None, why: str) -> Message:
+    what = (
+        Message("systems.what.former_district", name=geo.district_name(code, bare=False))
+        if code
+        else Message("systems.what.a_district")
+    )
+    return Message(
+        "systems.district",
+        text=repr(text),
+        what=what,
+        why=why,
+        column=UNIT_SYSTEM,
+        former=geo.former_system,
     )
 
 
-def _new_commune_hint(geo: Geography, text: str, why: str) -> str | None:
+def _new_commune_hint(geo: Geography, text: str, why: str) -> Message | None:
     """The message for a new commune's name in a row kept in the former units, if it is one."""
     if geo.new_system is None or text.isdigit():
         return None
@@ -369,11 +402,14 @@ def _new_commune_hint(geo: Geography, text: str, why: str) -> str | None:
         code = geo.resolve_new_commune(text)
     except UnknownAreaError:
         return None
-    return (
-        f"{text!r} is the new commune {geo.new_commune_name(code, bare=False)} ({code}) of "
-        f"1 July 2025, but this row is by district and former commune ({why}); write the former "
-        f"commune or district, or, if the file is by new commune, add a column '{UNIT_SYSTEM}' "
-        f"filled with '{geo.new_system}'"
+    return Message(
+        "systems.new_commune_hint",
+        text=repr(text),
+        name=geo.new_commune_name(code, bare=False),
+        code=code,
+        why=why,
+        column=UNIT_SYSTEM,
+        new=geo.new_system,
     )
 
 
@@ -407,10 +443,12 @@ def shared_code_notes(
         found_communes = found & communes
         if len(found_communes) >= 5 and found_communes == found and found <= new_codes:
             notes.append(
-                f"every commune code of {year} ({len(found)}) is also the code of a new "
-                f"commune of 1 July 2025, and no other former commune appears; they are read "
-                f"as former communes (the {year} review is kept by former commune): if the "
-                f"file is by new commune, add a column '{UNIT_SYSTEM}' filled with "
-                f"'{geo.new_system}'"
+                Message(
+                    "systems.shared_codes",
+                    year=year,
+                    n=len(found),
+                    column=UNIT_SYSTEM,
+                    new=geo.new_system,
+                )
             )
     return notes

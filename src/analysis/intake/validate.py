@@ -9,7 +9,7 @@ the analyst sees in the file, the column and, in plain English, what is wrong an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import pandera.pandas as pa
@@ -224,6 +224,7 @@ def _translate(
     rules: dict[str, Rule],
     keys: list[str],
     geography: Geography,
+    unreadable: frozenset = frozenset(),
 ) -> list[Problem]:
     cases = err.failure_cases
     problems: list[Problem] = []
@@ -261,6 +262,8 @@ def _translate(
             if i is None:
                 continue
             rule = rules[check]
+            if any((rows[i], c) in unreadable for c in rule.reads):
+                continue  # the unreadable cell is reported once, by itself
             add(rows[i], rule.column, rule.message(work.iloc[i]))
         elif check.startswith(("coerce_dtype", "dtype")):
             if i is None:
@@ -270,6 +273,8 @@ def _translate(
                     f"the column holds {value} values, not "
                     f"{_KIND_WORDS.get(check[check.find('(') + 2 : -2], 'the expected type')}",
                 )
+            elif (rows[i], column) in unreadable:
+                continue
             elif (column, i) not in type_cells:
                 type_cells.add((column, i))
                 add(rows[i], column, _column_message(check, column, value, geography))
@@ -278,7 +283,7 @@ def _translate(
             if column in typed_bad:
                 continue
             add(None, column, f"could not check {check}: {value}")
-        else:
+        elif (rows[i], column) not in unreadable:
             add(rows[i], column, _column_message(check, column, value, geography))
 
     if duplicate_positions and all(k in work for k in keys):
@@ -317,8 +322,10 @@ def _validate(
     rules: list[Rule],
     keys: list[str],
     geography: Geography,
+    unreadable: Iterable[tuple[int, str]] | None = None,
 ) -> list[Problem]:
     work = df.reset_index(drop=True)
+    masked = frozenset(unreadable or ())
     if row_numbers is None:
         rows = list(range(2, len(work) + 2))
     else:
@@ -328,7 +335,8 @@ def _validate(
     try:
         frame_schema.validate(work, lazy=True)
     except SchemaErrors as err:
-        problems = _translate(err, work, source, rows, {r.name: r for r in rules}, keys, geography)
+        named = {r.name: r for r in rules}
+        problems = _translate(err, work, source, rows, named, keys, geography, masked)
     except SchemaError as err:  # pragma: no cover - lazy=True collects everything
         problems = [Problem(source, None, None, str(err))]
     else:
@@ -341,6 +349,7 @@ def validate_summary(
     source: str,
     row_numbers: Sequence[int] | None = None,
     geography: Geography | None = None,
+    unreadable: Iterable[tuple[int, str]] | None = None,
 ) -> list[Problem]:
     """Check an area-year summary table against every rule.
 
@@ -358,6 +367,10 @@ def validate_summary(
         For each row of ``df``, its row number in the file. Defaults to the position plus 2,
         i.e. the line in a CSV written with a one-line header and no index.
     geography : Geography, optional
+    unreadable : iterable of (int, str), optional
+        The cells that could not be read, as (file row, column): each was reported once
+        already, so nothing is said about it again, and no rule that reads it is run on its
+        row (a count that is not a number is not taken as 0 in the sums that use it).
 
     Returns
     -------
@@ -373,6 +386,7 @@ def validate_summary(
         summary_rules() + level_rules(geo) + unit_system_rules(geo, "area_code"),
         schema.KEYS,
         geo,
+        unreadable,
     )
 
 
@@ -381,6 +395,7 @@ def validate_households(
     source: str,
     row_numbers: Sequence[int] | None = None,
     geography: Geography | None = None,
+    unreadable: Iterable[tuple[int, str]] | None = None,
 ) -> list[Problem]:
     """Check household records against every rule.
 
@@ -393,6 +408,10 @@ def validate_households(
     row_numbers : sequence of int, optional
         Row number in the file of each record (default: position plus 2).
     geography : Geography, optional
+    unreadable : iterable of (int, str), optional
+        The cells that could not be read, as (file row, column): each was reported once
+        already, so nothing is said about it again, and no rule that reads it is run on its
+        row (a count that is not a number is not taken as 0 in the sums that use it).
 
     Returns
     -------
@@ -407,4 +426,5 @@ def validate_households(
         household_rules() + unit_system_rules(geo, "commune_code"),
         ["household_id", "year"],
         geo,
+        unreadable,
     )

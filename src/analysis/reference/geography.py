@@ -1,9 +1,10 @@
 """Administrative geography as data: province, districts, communes, the 2025 crosswalk.
 
 Everything province-specific lives in ``data/reference/<province>/``; this module only reads it.
-Codes are strings with their leading zeros. Names are matched tolerantly: composed or
-decomposed Unicode, any case, with or without diacritics, with or without a unit prefix
-("Huyện", "H.", "TX.", "TP.", "Xã", "P."...), with stray spaces.
+Codes are strings with their leading zeros. Names are matched tolerantly
+(:mod:`analysis.reference.names`): composed or decomposed Unicode, any case, with or without
+diacritics, with or without a unit prefix ("Huyện", "H.", "TX.", "TP.", "Xã", "P."...), with
+stray spaces; a name written with its diacritics wins over one that matches only without them.
 
 Two unit systems (``unit-systems.csv``): the former districts and communes, used by the reviews
 up to 2024, and the new communes of 1 July 2025 (``communes-2025-07-01.csv``), used from the
@@ -14,9 +15,6 @@ absorbed, so a code alone does not say which unit it means: the review year does
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -24,93 +22,31 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import paths
-from analysis.core.errors import WorkbookError
-
-# Unit prefixes as written in spreadsheets, longest first, already normalised (see `fold`).
-_PREFIXES = (
-    "thanh pho",
-    "thi xa",
-    "thi tran",
-    "huyen",
-    "phuong",
-    "tinh",
-    "xa",
-    "tp.",
-    "tp",
-    "tx.",
-    "tx",
-    "tt.",
-    "tt",
-    "h.",
-    "x.",
-    "p.",
+from analysis.reference.names import (
+    COMMUNE_PREFIXES,
+    DISTRICT_PREFIXES,
+    NameIndex,
+    UnknownAreaError,
+    bare_key,
+    bare_key_text,
+    fold,
+    slugify,
+    unit_prefix,
 )
 
-
-#: Prefixes (as :func:`unit_prefix` gives them) that make a name a commune, ward or township.
-COMMUNE_PREFIXES = frozenset({"xa", "phuong", "thi tran", "x.", "p.", "tt.", "tt"})
-#: Prefixes that make a name a district, town or city.
-DISTRICT_PREFIXES = frozenset({"huyen", "thi xa", "thanh pho", "h.", "tx.", "tp.", "tx", "tp"})
-
-
-class UnknownAreaError(WorkbookError, ValueError):
-    """An area name or code that the reference data does not know."""
-
-
-def fold(text: str) -> str:
-    """Fold a name to a matching key: NFC, lower case, no diacritics, single spaces.
-
-    Parameters
-    ----------
-    text : str
-        A name as typed in a spreadsheet.
-
-    Returns
-    -------
-    str
-        The key, e.g. ``"Huyện  Bù Đăng"`` and ``"huyen bu dang"`` both give ``"huyen bu dang"``.
-    """
-    text = unicodedata.normalize("NFC", str(text)).strip().lower()
-    text = text.replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return re.sub(r"\s+", " ", stripped).strip()
-
-
-def bare_key(text: str) -> str:
-    """Fold a name and drop a leading unit prefix (``"TX. Bình Long"`` -> ``"binh long"``)."""
-    key = fold(text)
-    for prefix in _PREFIXES:
-        if key.startswith(prefix + " ") or (prefix.endswith(".") and key.startswith(prefix)):
-            rest = key[len(prefix) :].strip()
-            if rest:
-                return rest
-    return key
-
-
-def unit_prefix(text: str) -> str | None:
-    """The unit prefix a name starts with, folded (``"P. Tân Phú"`` -> ``"p."``), or None.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    str or None
-        One of the prefixes :func:`bare_key` drops (``"xa"``, ``"huyen"``, ``"tinh"``...).
-    """
-    key = fold(text)
-    for prefix in _PREFIXES:
-        starts = key.startswith(prefix + " ") or (prefix.endswith(".") and key.startswith(prefix))
-        if starts and key[len(prefix) :].strip():
-            return prefix
-    return None
-
-
-def slugify(text: str) -> str:
-    """ASCII slug of a name (``"Bù Đăng"`` -> ``"bu-dang"``)."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+__all__ = [
+    "COMMUNE_PREFIXES",
+    "DISTRICT_PREFIXES",
+    "Geography",
+    "NameIndex",
+    "UnknownAreaError",
+    "bare_key",
+    "bare_key_text",
+    "fold",
+    "load_geography",
+    "slugify",
+    "unit_prefix",
+]
 
 
 @dataclass(frozen=True)
@@ -139,6 +75,9 @@ class Geography:
         that file, one system (the former units) for every year.
     folder : Path
         Where the files were read from (recorded in reports).
+    names : dict of str to NameIndex
+        The names of the ``"district"``, ``"commune"`` and ``"new commune"`` units, for
+        :meth:`resolve_district`, :meth:`resolve_commune` and :meth:`resolve_new_commune`.
     """
 
     province: pd.Series
@@ -149,9 +88,7 @@ class Geography:
     unit_types: pd.DataFrame = field(default_factory=pd.DataFrame)
     new_communes: pd.DataFrame = field(default_factory=pd.DataFrame)
     unit_systems: pd.DataFrame = field(default_factory=pd.DataFrame)
-    _district_keys: dict = field(default_factory=dict, repr=False)
-    _commune_keys: dict = field(default_factory=dict, repr=False)
-    _new_commune_keys: dict = field(default_factory=dict, repr=False)
+    names: dict = field(default_factory=dict, repr=False)
 
     # -- lookups -----------------------------------------------------------------------------
     def district_codes(self) -> list[str]:
@@ -204,21 +141,38 @@ class Geography:
         UnknownAreaError
             With the closest known names when nothing matches.
         """
-        return _resolve(text, self._district_keys, "district", self.districts["bare_name"])
+        return self.names["district"].resolve(text)
 
     def resolve_commune(self, text: str, district: str | None = None) -> str:
         """Resolve a (former) commune name or code to its code.
 
         A commune name can repeat across districts; give ``district`` (name or code) to choose.
+        A code or name of a commune of another district than ``district`` is refused, naming
+        both.
+
+        Raises
+        ------
+        UnknownAreaError
+            See :meth:`~analysis.reference.names.NameIndex.resolve`; also for a commune outside
+            ``district``.
         """
-        text = str(text).strip()
-        if text in self._commune_keys.get("__codes__", set()):
-            return text
-        frame = self.communes
-        if district is not None:
-            frame = frame[frame["district_code"] == self.resolve_district(district)]
-        keys = _keys_for(frame, "commune_code", ["commune_name", "bare_name"])
-        return _resolve(text, keys, "commune", frame["bare_name"])
+        index = self.names["commune"]
+        if district is None:
+            return index.resolve(text)
+        code = self.resolve_district(district)
+        within = frozenset(
+            self.communes.loc[self.communes["district_code"] == code, "commune_code"]
+        )
+        found = index.resolve(text, within, self.district_name(code, bare=False))
+        if found not in within:  # a code names its commune whatever the district says
+            home = self.communes.set_index("commune_code").at[found, "district_code"]
+            raise UnknownAreaError(
+                f"commune {str(text).strip()!r} is {index.units[found][0]} ({found}) of "
+                f"{self.district_name(home, bare=False)}, but the district given is "
+                f"{str(district).strip()!r} ({self.district_name(code, bare=False)}, {code}); "
+                "correct the commune code or the district"
+            )
+        return found
 
     def commune_district(self) -> pd.Series:
         """Map former commune code -> district code."""
@@ -299,8 +253,7 @@ class Geography:
         ``"P. Bình Phước"``, ``"Binh Phuoc"``, ``"xã Tân Hưng"``...). Two names that differ only
         by their diacritics (Lộc Thạnh, Lộc Thành) need them, or the code.
         """
-        names = self.new_communes["bare_name"]
-        return _resolve(text, self._new_commune_keys, "new commune", names, exact=True)
+        return self.names["new commune"].resolve(text)
 
     def new_commune_of(self) -> pd.Series:
         """Map former commune code -> the new commune code it became part of (1 July 2025)."""
@@ -331,77 +284,6 @@ class Geography:
             if int(row["from_year"]) <= int(year) <= int(row["to_year"]):
                 return row["unit_type"]
         return self.districts.set_index("district_code").loc[code, "unit_type"]
-
-
-def _keys_for(frame: pd.DataFrame, code_col: str, name_cols: list[str]) -> dict:
-    keys: dict[str, set[str]] = {}
-    exact: dict[str, set[str]] = {}
-    for _, row in frame.iterrows():
-        code = row[code_col]
-        for col in name_cols:
-            for key in {fold(row[col]), bare_key(row[col])}:
-                keys.setdefault(key, set()).add(code)
-            for key in {_exact_key(row[col]), _exact_key(bare_key_text(row[col]))}:
-                exact.setdefault(key, set()).add(code)
-        if "slug" in row:
-            keys.setdefault(row["slug"], set()).add(code)
-    keys["__codes__"] = set(frame[code_col])
-    keys["__exact__"] = exact
-    return keys
-
-
-def _exact_key(text: str) -> str:
-    """A name with its diacritics: NFC, lower case, single spaces."""
-    text = unicodedata.normalize("NFC", str(text)).strip().lower()
-    return re.sub(r"\s+", " ", text)
-
-
-def bare_key_text(text: str) -> str:
-    """A name without its unit prefix, diacritics kept (``"P. Lộc Thạnh"`` -> ``"lộc thạnh"``).
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    str
-    """
-    exact = _exact_key(text)
-    bare = bare_key(exact)
-    if bare == fold(exact):
-        return exact
-    # the folded prefix has the same length as the prefix written with diacritics
-    return exact[len(exact) - len(bare) :].strip()
-
-
-def _resolve(text: str, keys: dict, kind: str, names: pd.Series, exact: bool = False) -> str:
-    raw = str(text).strip()
-    width = 3 if kind == "district" else 5
-    if raw in keys["__codes__"]:
-        return raw
-    if raw.isdigit() and raw.zfill(width) in keys["__codes__"]:
-        return raw.zfill(width)
-    for key in (fold(raw), bare_key(raw)):
-        hits = keys.get(key)
-        if hits and len(hits) == 1:
-            return next(iter(hits))
-        if hits and exact:
-            # names that differ only by diacritics (Lộc Thạnh, Lộc Thành): the diacritics decide
-            for written in (_exact_key(raw), bare_key_text(raw)):
-                found = keys["__exact__"].get(written, set()) & hits
-                if len(found) == 1:
-                    return next(iter(found))
-        if hits:
-            fix = "write the name with its diacritics" if exact else "give the district"
-            raise UnknownAreaError(
-                f"{kind} name {raw!r} is ambiguous: it matches codes {sorted(hits)}; "
-                f"give the code or {fix}"
-            )
-    folded = {bare_key(n): n for n in names}
-    close = difflib.get_close_matches(bare_key(raw), list(folded), n=3, cutoff=0.5)
-    hint = ", ".join(folded[c] for c in close) if close else ", ".join(sorted(names)[:5])
-    raise UnknownAreaError(f"unknown {kind} {raw!r}; closest known names: {hint}")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -459,13 +341,31 @@ def load_geography(folder: str | Path | None = None) -> Geography:
         unit_types=unit_types,
         new_communes=new_communes.reset_index(drop=True),
         unit_systems=systems,
-    )
-    geo._district_keys.update(_keys_for(districts, "district_code", ["district_name", "bare_name"]))
-    geo._commune_keys.update(_keys_for(communes, "commune_code", ["commune_name", "bare_name"]))
-    geo._new_commune_keys.update(
-        _keys_for(new_communes, "commune_code", ["commune_name", "bare_name"])
+        names=_name_indexes(province, districts, communes, new_communes),
     )
     return geo
+
+
+def _name_indexes(
+    province: pd.Series,
+    districts: pd.DataFrame,
+    communes: pd.DataFrame,
+    new_communes: pd.DataFrame,
+) -> dict[str, NameIndex]:
+    """The name indexes of :attr:`Geography.names`."""
+    place = str(province["bare_name"])
+    district_of = districts.set_index("district_code")["bare_name"]
+    return {
+        "district": NameIndex.build(districts, "district", place, "district_code"),
+        "commune": NameIndex.build(
+            communes,
+            "commune",
+            place,
+            "commune_code",
+            communes["district_code"].map(district_of).fillna(""),
+        ),
+        "new commune": NameIndex.build(new_communes, "new commune", place, "commune_code"),
+    }
 
 
 def _one_unit_system(province: pd.Series) -> pd.DataFrame:

@@ -18,6 +18,7 @@ income per person and deprivation flags, or by its scores A and B, so one table 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -172,8 +173,55 @@ FLAGS = "flags"
 SCORE_B = "score_b"
 DEPRIVATION_SOURCES = (FLAGS, SCORE_B)
 
-# Zone keys after `fold` (lower case, no diacritics, single spaces) -> canonical zone.
-_ZONE_KEYS = {"urban": "urban", "thanh thi": "urban", "rural": "rural", "nong thon": "rural"}
+#: Zones as analysts write them, as :func:`zone_key` gives them -> the canonical zone. The one
+#: list of accepted spellings: :func:`normalise_zone` (a column) and
+#: :func:`analysis.intake.cells.parse_zone` (a cell) both read it.
+ZONE_WORDS = {
+    "urban": "urban",
+    "thanh thi": "urban",
+    "do thi": "urban",
+    "tt": "urban",
+    "rural": "rural",
+    "nong thon": "rural",
+    "nt": "rural",
+}
+
+
+def zone_key(text: str) -> str:
+    """The matching key of a zone: no case, no diacritics, punctuation and spaces as one space.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        ``"Thành  thị"`` -> ``"thanh thi"``, ``"URBAN"`` -> ``"urban"``, ``"nong_thon"`` ->
+        ``"nong thon"``.
+    """
+    return re.sub(r"[^0-9a-z]+", " ", fold(str(text))).strip()
+
+
+def zone_of(value) -> str | None:
+    """The canonical zone (``"urban"``/``"rural"``) of one value as written, or None.
+
+    Parameters
+    ----------
+    value : object
+        Text such as ``"Thành thị"``, ``"nông thôn"``, ``"Urban"``, ``"rural"``, ``"TT"``, ``"NT"``
+        (:data:`ZONE_WORDS`), in any case, with or without diacritics.
+
+    Returns
+    -------
+    str or None
+        None for anything else (a number, an empty cell, another word).
+    """
+    if not isinstance(value, str):
+        return None
+    return ZONE_WORDS.get(zone_key(value))
+
+
 _ROWS_SHOWN = 10
 
 
@@ -195,8 +243,8 @@ def normalise_zone(values: pd.Series) -> np.ndarray:
     """Canonical zones ``"urban"``/``"rural"`` from the forms analysts write.
 
     Accepted, in any case, with or without Vietnamese diacritics (composed or decomposed) and
-    with surrounding spaces: ``urban``, ``thành thị`` (urban) and ``rural``, ``nông thôn``
-    (rural).
+    with surrounding spaces: the spellings of :data:`ZONE_WORDS` (``urban``, ``thành thị``,
+    ``đô thị``, ``TT``; ``rural``, ``nông thôn``, ``NT``), as :func:`zone_of` reads them.
 
     Parameters
     ----------
@@ -214,7 +262,7 @@ def normalise_zone(values: pd.Series) -> np.ndarray:
         A missing or unknown zone, naming the rows (index labels of ``values``) and the values.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    canon = [_ZONE_KEYS.get(fold(u)) if isinstance(u, str) else None for u in uniques]
+    canon = [zone_of(u) for u in uniques]
     out = np.array([*canon, None], dtype=object)[codes]  # code -1 (missing) -> None
     bad = pd.isna(out)
     if bad.any():

@@ -51,6 +51,7 @@ class DataBundle:
     has_communes: bool
     estimated: frozenset = frozenset()  # (year, district code) whose figures share out a commune
     notes: tuple = ()  # how figures of new communes were put back onto former districts
+    new_communes: pd.DataFrame | None = None  # rows by new commune (2025 on) as read, by zone
 
 
 def _source_path(data_source: str | None) -> Path | None:
@@ -103,6 +104,7 @@ def load_data(data_source: str | None = None) -> DataBundle:
         else:
             base = frame
         label_, checksum = path.name, datasets.sha256(path)
+    raw = base[base["unit_system"].eq(geo.new_system)] if "unit_system" in base else base[:0]
     base, estimated, notes = _former_districts(base, geo)
     synthetic = bool(base["synthetic"].astype(bool).any()) if "synthetic" in base else False
     summary = _all_levels(base, geo)
@@ -115,6 +117,7 @@ def load_data(data_source: str | None = None) -> DataBundle:
         has_communes=bool((base["area_level"] == "commune").any()),
         estimated=estimated,
         notes=tuple(notes),
+        new_communes=raw.drop(columns=["unit_system"]).reset_index(drop=True) if len(raw) else None,
     )
 
 

@@ -42,13 +42,16 @@ def message(exc: BaseException, lang: str = DEFAULT_LANG) -> str:
     exc : BaseException
         The error.
     lang : {"vi", "en"}
-        Language of the words around the message (the message itself is the library's).
+        Language of the words around the message, and of the message itself when the library
+        wrote it from the message catalogue (`WorkbookError.text`).
 
     Returns
     -------
     str
     """
-    return label("error.notebook", lang if lang in LANGS else DEFAULT_LANG, message=str(exc))
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    text = exc.text(lang) if isinstance(exc, WorkbookError) else str(exc)
+    return label("error.notebook", lang, message=text)
 
 
 def make_handler(lang: str = DEFAULT_LANG) -> Callable[..., list[str]]:

@@ -8,6 +8,7 @@ Units: counts are households; rates, shares and probabilities are percentages (`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -287,6 +288,24 @@ def coverage_data(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
+#: Parameters that name a file: the data note shows the file's name, not where it was read.
+FILE_PARAMETERS = ("data_source", "geojson")
+
+
+def shown_parameter(name: str, value):
+    """A parameter as the data note shows it: a file by its name (a shared report does not
+    reveal the folders of the machine that built it, and is the same wherever it was built).
+
+    Examples
+    --------
+    >>> shown_parameter("data_source", "/home/an/review-2024.xlsx"), shown_parameter("year", 2024)
+    ('review-2024.xlsx', 2024)
+    """
+    if name in FILE_PARAMETERS and isinstance(value, str) and value:
+        return Path(value).name
+    return value
+
+
 def data_note_data(ctx: ReportContext) -> pd.DataFrame:
     """The report in human terms (area, review year, language, data file, synthetic or not,
     standard in force, date) and, last, the technical details (checksum, code version,
@@ -307,7 +326,7 @@ def data_note_data(ctx: ReportContext) -> pd.DataFrame:
         [
             f"SHA-256 {ctx.data.checksum}…",
             f"analysis {__version__}",
-            ", ".join(f"{k}={v!r}" for k, v in ctx.params.items()),
+            ", ".join(f"{k}={shown_parameter(k, v)!r}" for k, v in ctx.params.items()),
             ctx.started.strftime("%Y-%m-%d %H:%M UTC"),
         ]
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.compute import area_rates, deprivation
+from analysis.compute import area_rates, deprivation, flows
 from analysis.core.i18n import label
 from analysis.reference.standards import standard_for_year
 from analysis.report.context import (
@@ -459,6 +459,89 @@ def communes_data(ctx: ReportContext) -> Communes | None:
     ).sort_values("rate", ascending=False)
     reference = shown_rates(ctx, ctx.rows()[ctx.rows()["year"] == ctx.year])["poverty_rate"].iloc[0]
     return Communes(communes=df, area_rate=reference)
+
+
+@dataclass(frozen=True, eq=False)
+class NewCommunes:
+    """The new communes of 1 July 2025 over the area (see `new_communes_data`).
+
+    Attributes
+    ----------
+    communes : pandas.DataFrame
+        One row per new commune, highest poverty rate first: ``code``, ``commune`` (full name
+        with its type, e.g. ``Xã Bù Đăng``), ``former_communes`` (names of the former communes
+        it was formed from, comma-separated), ``former_districts`` (names of the former districts
+        those belonged to), ``split`` (True when it spans two former districts: its figures are
+        those of the whole new commune, not of its part in the report's former district), then
+        the figures of the review as the file holds them for the whole new commune, both zones
+        together: ``total`` (households), ``poor``, ``rate`` (poverty rate, percent, computed even
+        on few households), ``small_count`` (fewer than ``min_households`` households: the report
+        does not show the rate), ``near_poor``, ``near_rate`` (percent), ``em_poor``
+        (ethnic-minority poor households), ``em_rate`` (percent of ethnic-minority households),
+        ``escaped`` (households that left poverty in the review), ``especially_difficult`` (bool).
+    area_rate : float
+        The area's own poverty rate (the reference line of the chart).
+    """
+
+    communes: pd.DataFrame
+    area_rate: float
+
+
+def new_communes_data(ctx: ReportContext) -> NewCommunes | None:
+    """The new communes (1 July 2025) over the area, with their former communes and their
+    figures in the review as reported by new commune (not shared out onto former districts).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+
+    Returns
+    -------
+    NewCommunes or None
+        ``None`` when the report's year is kept by former commune or the data hold no rows by
+        new commune for it. A district report lists the new communes any of whose former
+        communes lay in the district; the province overview lists them all.
+    """
+    raw = ctx.data.new_communes
+    geo = ctx.geography
+    if raw is None or geo.unit_system_for_year(ctx.year) == geo.former_system:
+        return None
+    rows = raw[(raw["year"] == ctx.year) & (raw["area_level"] == "commune")]
+    rows = flows.combine_zones(rows).sort_values("area_code", ignore_index=True)
+    links = geo.new_commune_districts()
+    if ctx.level != PROVINCE:
+        codes = set(links.loc[links["district_code"] == ctx.area_code, "new_commune_code"])
+        rows = rows[rows["area_code"].isin(codes)].reset_index(drop=True)
+    if rows.empty:
+        return None
+    former = geo.communes.set_index("commune_code")["bare_name"]
+    district = geo.districts.set_index("district_code")["bare_name"]
+    by_new = links.groupby("new_commune_code")
+    names = by_new["old_commune_code"].agg(lambda c: ", ".join(former.reindex(c).fillna(c)))
+    spans = by_new["district_code"].agg(lambda c: list(dict.fromkeys(c)))
+    codes = rows["area_code"]
+    rates = area_rates.rates(rows, ctx.min_households)
+    df = pd.DataFrame(
+        {
+            "code": codes.to_numpy(),
+            "commune": [geo.new_commune_name(c, bare=False) for c in codes],
+            "former_communes": codes.map(names).to_numpy(),
+            "former_districts": [", ".join(district.reindex(spans[c])) for c in codes],
+            "split": [len(spans[c]) > 1 for c in codes],
+            "total": rows["total_households"].to_numpy(float),
+            "poor": rows["poor_end"].to_numpy(float),
+            "rate": rates["poverty_rate"].to_numpy(float),
+            "small_count": rates["poverty_rate_small"].to_numpy(bool),
+            "near_poor": rows["near_poor_end"].to_numpy(float),
+            "near_rate": rates["near_poverty_rate"].to_numpy(float),
+            "em_poor": rows["em_poor_end"].to_numpy(float),
+            "em_rate": rates["em_poverty_rate"].to_numpy(float),
+            "escaped": rows["poor_escaped"].to_numpy(float),
+            "especially_difficult": rows["especially_difficult"].astype(bool).to_numpy(),
+        }
+    ).sort_values(["rate", "commune"], ascending=[False, True], ignore_index=True)
+    reference = shown_rates(ctx, ctx.rows()[ctx.rows()["year"] == ctx.year])["poverty_rate"].iloc[0]
+    return NewCommunes(communes=df, area_rate=reference)
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,6 @@ from analysis.core.numbers import format_number, format_percent, format_points, 
 from analysis.report import narrative
 from analysis.report.context import ReportContext
 from analysis.report.display import figure, heading, note, paragraphs, show_html, table
-from analysis.report.display import formatter as display_formatter
 from analysis.report.first_page import first_page, first_page_data
 from analysis.report.overview_data import (
     FAN_INDICATORS,
@@ -43,9 +42,11 @@ from analysis.report.section_data import (
     ethnic_data,
     flows_data,
     headline_data,
+    new_communes_data,
     place_data,
     trends_data,
 )
+from analysis.report.target_tables import outlook_table, verdicts
 
 __all__ = [
     "communes",
@@ -69,6 +70,8 @@ __all__ = [
     "headline_data",
     "league_data",
     "league_table",
+    "new_communes",
+    "new_communes_data",
     "place",
     "place_data",
     "projections",
@@ -278,11 +281,12 @@ def _h_beside_rate(ctx: ReportContext, h: float) -> str:
 
 def communes(ctx: ReportContext) -> None:
     """Communes ranked by poverty rate, small counts flagged, especially difficult marked
-    (`communes_data`)."""
-    heading(ctx, "report.section.communes")
-    if ctx.geography.unit_system_for_year(ctx.year) != ctx.geography.former_system:
-        note(ctx, label("note.new_communes", ctx.lang, year=ctx.year))
+    (`communes_data`); from the 2025 review, the new communes over the former district
+    (`new_communes`), unless the file keeps that review by former commune."""
+    if new_communes_data(ctx) is not None:
+        new_communes(ctx)
         return
+    heading(ctx, "report.section.communes")
     data = communes_data(ctx)
     if data is None:
         note(ctx, label("note.no_communes", ctx.lang))
@@ -315,6 +319,47 @@ def communes(ctx: ReportContext) -> None:
         note(
             ctx, label("note.small_count", ctx.lang, n=format_number(ctx.min_households, ctx.lang))
         )
+
+
+def new_communes(ctx: ReportContext) -> None:
+    """From the 2025 review: the new communes of 1 July 2025 over the area ranked by poverty
+    rate, each with its former communes and its figures as reported, those spanning two former
+    districts marked (`new_communes_data`); nothing for a review kept by former commune."""
+    lang = ctx.lang
+    if ctx.geography.unit_system_for_year(ctx.year) == ctx.geography.former_system:
+        return
+    heading(ctx, "report.section.new_communes")
+    data = new_communes_data(ctx)
+    if data is None:
+        note(ctx, label("note.no_new_communes", lang, year=ctx.year))
+        return
+    df, mark = data.communes, label("marker.split_commune", lang)
+    names = [f"{c} {mark}" if s else c for c, s in zip(df["commune"], df["split"], strict=True)]
+    area = label("title.area_suffix", lang, area=ctx.area_name)
+    figure(charts.commune_ranking_chart(df.assign(commune=names), lang, ctx.source,
+           ctx.data.synthetic, reference=data.area_rate, reference_label=ctx.area_name,
+           title=label("title.new_commune_ranking", lang, area=area)))  # fmt: skip
+    ed = label("marker.especially_difficult", lang)  # the table marks what the chart colours
+    marked = zip(names, df["especially_difficult"], strict=True)
+    shown = df.assign(
+        commune=[f"{n} ({ed})" if e else n for n, e in marked],
+        rate=df["rate"].where(~df["small_count"]),
+    )
+    where = ["former_districts"] if ctx.level == "province" else []  # a district's are its own
+    shown = shown[["commune", *where, "former_communes", "total", "poor", "rate", "near_poor",
+                   "em_poor"]]  # fmt: skip
+    counts = {c: "count" for c in ("total", "poor", "near_poor", "em_poor")}
+    short = {c: label(f"col.short_{c}", lang) for c in counts}  # eight columns fit a page
+    table(ctx, shown, "new_communes", "report.section.new_communes", counts | {"rate": "rate"},
+          headers=short)  # fmt: skip
+    note(ctx, label("note.new_communes", lang, year=ctx.year))
+    split = df[df["split"]]
+    if len(split):
+        pairs = zip(split["commune"], split["former_districts"], strict=True)
+        spans = "; ".join(f"{c} ({d})" for c, d in pairs)
+        note(ctx, label("note.split_communes", lang, communes=spans))
+    if df["small_count"].any():
+        note(ctx, label("note.small_count", lang, n=format_number(ctx.min_households, lang)))
 
 
 def place(ctx: ReportContext) -> None:
@@ -419,95 +464,6 @@ def _attainable(t1) -> float | None:
     if t1["status"] != "unattainable" or pd.isna(t1["max_attainable"]):
         return None
     return float(t1["max_attainable"])
-
-
-def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
-    """The verdict table (one row per target, mixed units written row by row) and one sentence
-    per target: its status and the reason."""
-    units = status["unit"].tolist()
-    value_kind = {"households": "count", "communes": "count", "percent": "rate"}
-    pace_kind = {"households": "count", "communes": "ratio", "percent": "points"}
-    fmt = {u: display_formatter(value_kind.get(u, "ratio"), ctx.lang) for u in set(units)}
-    ranges = [
-        f"{fmt[u](lo)}–{fmt[u](hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
-        for u, lo, hi in zip(units, status["projected_lo80"], status["projected_hi80"], strict=True)
-    ]
-    shown = pd.DataFrame(
-        {
-            "target": status["target_id"].to_numpy(),
-            "latest_value": status["latest_value"].to_numpy(float),
-            "target_value": status["target_value"].to_numpy(float),
-            "actual_pace": status["actual_pace"].to_numpy(float),
-            "required_pace": status["required_pace"].to_numpy(float),
-            "projected_value": status["projected_value"].to_numpy(float),
-            "range80": ranges,
-            "probability": status["probability"].to_numpy(float),
-            "status": [status_name(s, ctx.lang) for s in status["status"]],
-        }
-    )
-    table(
-        ctx,
-        shown,
-        "targets",
-        "report.section.targets",
-        {"probability": "probability"},
-        row_kinds=[
-            (["latest_value", "target_value", "projected_value"],
-             [value_kind.get(u, "ratio") for u in units]),
-            (["actual_pace", "required_pace"], [pace_kind.get(u, "ratio") for u in units]),
-        ],
-    )  # fmt: skip
-    names = [
-        label(f"target.plan.{t.split('-')[0]}", ctx.lang, year=t.split("-")[1])
-        if "-" in t
-        else label(f"target.{t}", ctx.lang)
-        for t in status["target_id"]
-    ]
-    reasons = pd.DataFrame(
-        {
-            "target": [f"{t}: {n}" for t, n in zip(status["target_id"], names, strict=True)],
-            "verdict_on": [label(f"indicator.{i}", ctx.lang) for i in status["indicator"]],
-            "status": [status_name(s, ctx.lang) for s in status["status"]],
-            "reason": status[f"reason_{ctx.lang}"].to_numpy(),
-        }
-    )
-    table(ctx, reasons, "verdicts", "report.verdict_reasons", {})
-    escapes = status[
-        (status["also_report"] == "escaped_households") & (status["target_id"] == "T1")
-    ]
-    for r in escapes.itertuples():
-        note(ctx, label("note.net_and_escapes", ctx.lang, target=r.target_id,
-                        net=format_number(r.latest_value, ctx.lang),
-                        escaped=format_number(r.also_report_value, ctx.lang)))  # fmt: skip
-    note(ctx, label("note.verdict_rules", ctx.lang))
-    if bool(status["allocation_source"].astype(str).str.startswith("default").any()):
-        note(ctx, label("card.target_default", ctx.lang))
-
-
-def outlook_table(ctx: ReportContext, outlook: pd.DataFrame) -> None:
-    """The forecasts stated: each headline indicator, each year to 2030, point with its 80% and
-    95% intervals and the standard basis."""
-    shown = pd.DataFrame(
-        {
-            "indicator": [label(f"indicator.{i}", ctx.lang) for i in outlook["indicator"]],
-            "year": outlook["year"].astype(int).to_numpy(),
-            "basis": [_basis_name(b, ctx.lang) for b in outlook["basis"]],
-            "point": outlook["point"].to_numpy(float),
-            "lo80": outlook["lo80"].to_numpy(float),
-            "hi80": outlook["hi80"].to_numpy(float),
-            "lo95": outlook["lo95"].to_numpy(float),
-            "hi95": outlook["hi95"].to_numpy(float),
-        }
-    )
-    kinds = ["count" if i.endswith("_households") else "rate" for i in outlook["indicator"]]
-    table(ctx, shown, "projections", "report.section.outlook", {},
-          row_kinds=(["point", "lo80", "hi80", "lo95", "hi95"], kinds))  # fmt: skip
-
-
-def _basis_name(basis: str, lang: str) -> str:
-    code, _, rest = basis.partition(" ")
-    name = standard_label(code, lang)
-    return label("basis.continued", lang, standard=name) if rest else name
 
 
 def target_league(ctx: ReportContext) -> None:
