@@ -165,3 +165,38 @@ def test_page_carries_a_policy_that_allows_only_what_it_uses():
     refs = re.findall(r"""\bhref\s*=\s*["']([^"']*)""", page)
     assert refs and all(r.startswith(("#", "data:image/")) for r in refs), refs
     assert "<script" not in page and "@import" not in page and "@font-face" not in page
+
+
+def test_names_in_titles_do_not_break():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# x")]
+    page = html_report.notebook_to_html(nb, "Báo cáo giảm nghèo bền vững: Bù Đăng (huyện cũ)")
+    assert "<title>Báo cáo giảm nghèo bền vững: Bù\u00a0Đăng (huyện cũ)</title>" in page
+    keep = html_report.keep_names_together
+    assert keep("Sustainable poverty reduction report: Bình Phước") == (
+        "Sustainable poverty reduction report: Bình\u00a0Phước"
+    )
+    assert keep("tỉnh Bình Phước (nay thuộc tỉnh Đồng Nai)") == (
+        "tỉnh Bình\u00a0Phước (nay thuộc tỉnh Đồng\u00a0Nai)"
+    )
+    assert keep("Bù Đăng · Năm 2024") == "Bù\u00a0Đăng · Năm 2024"  # "·" is not a word
+
+
+def test_contents_follow_the_first_page():
+    nb = nbformat.v4.new_notebook()
+    first = '<section class="first-page"><p>Tóm tắt</p></section>'
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "x",
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"text/html": first}),
+                nbformat.v4.new_output("display_data", data={"text/html": "<h2>Mục một</h2>"}),
+            ],
+        )
+    ]
+    page = html_report.notebook_to_html(nb, "Báo cáo")
+    assert page.count('<nav class="toc"') == 1
+    assert page.index("</section>") < page.index('<nav class="toc"') < page.index("Mục một")
+    nb.cells[0].outputs.pop(0)  # without a first page the contents come before the body
+    page = html_report.notebook_to_html(nb, "Báo cáo")
+    assert page.index('<nav class="toc"') < page.index('<main class="report-body">')

@@ -250,7 +250,10 @@ def test_every_report_table_has_a_sheet_title_in_both_languages():
 
     from analysis.core.i18n import labels
 
-    source = (Path(__file__).parents[1] / "src/analysis/report/sections.py").read_text("utf-8")
+    report = Path(__file__).parents[1] / "src/analysis/report"
+    source = "\n".join(  # the modules whose functions display report tables
+        (report / name).read_text("utf-8") for name in ("sections.py", "target_tables.py")
+    )
     names = {
         node.args[2].value
         for node in ast.walk(ast.parse(source))

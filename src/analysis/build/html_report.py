@@ -121,6 +121,8 @@ def notebook_to_html(
         The HTML document (deterministic for a given notebook and arguments).
     """
     toc_label = label("report.contents", check_lang(lang))
+    title = keep_names_together(title)
+    subtitle = keep_names_together(subtitle) if subtitle else subtitle
     nb = _drop_noise(nbformat.from_dict(json.loads(json.dumps(nb))))  # copy: exporters mutate
     resources = {
         "bpwb": {
@@ -136,7 +138,51 @@ def notebook_to_html(
     body = _clean_outputs(body)
     body = _rewrite_svgs(body)
     body, toc = _build_toc(body, toc_label)
-    return body.replace(_TOC_PLACEHOLDER, toc, 1)
+    return _place_toc(body, toc)
+
+
+def keep_names_together(text: str) -> str:
+    """Join the words of a proper name with no-break spaces, so that a title never breaks
+    inside one ("Bù Đăng", "Bình Phước"): a space between a word and a capitalised word.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> keep_names_together("Báo cáo: Bù Đăng (huyện cũ)")
+    'Báo cáo: Bù\xa0Đăng (huyện cũ)'
+    """
+    out = []
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        out.append(word)
+        if i + 1 < len(words):
+            nxt = words[i + 1]
+            joined = word[:1].isupper() and nxt[:1].isupper() and word[-1:].isalpha()
+            out.append("\u00a0" if joined else " ")
+    return "".join(out)
+
+
+#: The start tag of a report's first page (`analysis.report.first_page`).
+FIRST_PAGE_START = '<section class="first-page">'
+
+
+def _place_toc(page: str, toc: str) -> str:
+    """Put the table of contents after the report's first page when it has one (the summary
+    comes first, on screen and on page 1 of the PDF), else where the template placed it."""
+    start = page.find(FIRST_PAGE_START)
+    end = page.find("</section>", start) if start >= 0 else -1
+    if end < 0:
+        return page.replace(_TOC_PLACEHOLDER, toc, 1)
+    end += len("</section>")
+    page = page[:end] + toc + page[end:]
+    return page.replace(_TOC_PLACEHOLDER, "", 1)
 
 
 _BODY_START = '<main class="report-body">'

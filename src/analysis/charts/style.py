@@ -27,6 +27,7 @@ table. ``lang`` is ``"vi"`` (default) or ``"en"``; all words come from :mod:`ana
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import textwrap
@@ -108,8 +109,10 @@ STYLE = {
     "figure.dpi": 100,
 }
 
-_SOURCE_FONT_SIZE = 6.5
-_SOURCE_WRAP = 140
+#: The smallest text of a chart, in points at its drawn size (charts are printed at that size):
+#: `finish_figure` raises anything smaller to it.
+MIN_FONT_PT = 7.0
+_SOURCE_FONT_SIZE = MIN_FONT_PT
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,9 +203,36 @@ def source_line(source: str | None, synthetic: bool, lang: str = "vi") -> str:
     return text
 
 
+_SIZE = {"width_cm": PAGE_WIDTH_CM, "height_factor": 1.0}
+
+
+@contextlib.contextmanager
+def figure_size(width_cm: float = PAGE_WIDTH_CM, height_factor: float = 1.0):
+    """Draw the charts made inside the block ``width_cm`` wide and ``height_factor`` as high.
+
+    Used for a small chart (the report's first page) without a size argument on every chart
+    function; fonts keep their sizes, so the chart is still legible at print size.
+
+    Parameters
+    ----------
+    width_cm : float
+        Figure width in centimetres (default: the text column, `PAGE_WIDTH_CM`).
+    height_factor : float
+        Multiplies each chart's own height.
+    """
+    saved = dict(_SIZE)
+    _SIZE.update(width_cm=float(width_cm), height_factor=float(height_factor))
+    try:
+        yield
+    finally:
+        _SIZE.update(saved)
+
+
 def new_figure(height_cm: float) -> Figure:
-    """An empty figure one text column wide and ``height_cm`` high, with constrained layout."""
-    return Figure(figsize=(PAGE_WIDTH_CM * CM, height_cm * CM), layout="constrained")
+    """An empty figure one text column wide and ``height_cm`` high, with constrained layout
+    (see `figure_size` for smaller charts)."""
+    size = (_SIZE["width_cm"] * CM, height_cm * _SIZE["height_factor"] * CM)
+    return Figure(figsize=size, layout="constrained")
 
 
 def finish_figure(
@@ -218,8 +248,15 @@ def finish_figure(
     The last step of every chart: also places the figure legend (from :func:`add_legend`) just
     above the source line, and sets ``fig.alt_text`` and ``fig.chart_lang``.
     """
+    size = mpl.rcParams["figure.titlesize"]
+    size = float(size) if isinstance(size, (int, float)) else 10.0
+    chars = int(fig.get_figwidth() * 72 * 0.97 / (size * 0.62))  # bold: about 0.62 em a char
+    if len(title) > chars:  # a long title (a long area name) on two lines, not past the edge
+        title = "\n".join(textwrap.wrap(title, chars))
     fig.suptitle(title, x=0.01, ha="left")
-    text = "\n".join(textwrap.wrap(source_line(source, synthetic, lang), _SOURCE_WRAP))
+    # about 0.62 em per character at most: the line fits the figure's width at any size
+    wrap = max(40, int(fig.get_figwidth() * 72 * 0.96 / (_SOURCE_FONT_SIZE * 0.62)))
+    text = "\n".join(textwrap.wrap(source_line(source, synthetic, lang), wrap))
     n_lines = text.count("\n") + 1
     height_in = fig.get_figheight()
     source_h = (0.08 + n_lines * _SOURCE_FONT_SIZE * 1.35 / 72) / height_in
@@ -241,9 +278,23 @@ def finish_figure(
         color="#333333",
         gid="source-line",
     )
+    raise_small_text(fig)
     fig.alt_text = " ".join(alt_text.split())
     fig.chart_lang = lang
     return fig
+
+
+def raise_small_text(fig: Figure, minimum: float = MIN_FONT_PT) -> None:
+    """Raise every text of the figure smaller than ``minimum`` points to ``minimum``.
+
+    Charts are printed at their drawn size (16 cm, `PAGE_WIDTH_CM`), so this keeps all chart
+    text (value labels, notes, the source line) legible on paper.
+    """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < minimum:
+            text.set_fontsize(minimum)
 
 
 def chart_title(key: str, lang: str, title: str | None, area_name=None, year=None) -> str:
@@ -318,28 +369,40 @@ def mark_standard_changes(ax, years_of_change, lang: str) -> None:
     """Vertical line half a year before each first year of a new standard, with its name.
 
     The name is written horizontally at the top of the plot, right of the line, in headroom
-    reserved above the data so that it never covers a series.
+    reserved above the data so that it never covers a series; on a narrow chart, where one line
+    would run past the plot, on two lines (with twice the headroom).
     """
     if not years_of_change:
         return
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    bottom, top = ax.get_ylim()
-    ax.set_ylim(bottom, bottom + (top - bottom) * 1.18)
+    left, right = ax.get_xlim()
+    # the axes' width in points, roughly (before the layout): room for the note right of a line
+    axes_pt = ax.get_position().width * ax.get_figure().get_figwidth() * 72
+    notes = []
     for year in years_of_change:
         try:
             name = standard_label(standard_for_year(year).code, lang)
         except (StandardError, KeyError):
             name = str(year)
         x = year - 0.5
+        text = " " + label("standard.change_note", lang, standard=name)
+        room = (right - x) / (right - left) * axes_pt if right > left else axes_pt
+        if len(text) * MIN_FONT_PT * 0.55 > room:
+            text = text.replace(": ", ":\n ", 1)
+        notes.append((x, text))
+    lines = max(t.count("\n") + 1 for _, t in notes)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, bottom + (top - bottom) * (1.18 if lines == 1 else 1.4))
+    for x, text in notes:
         ax.axvline(x, color="#555555", linestyle=(0, (1, 1.5)), linewidth=1, zorder=1)
         ax.text(
             x,
             0.985,
-            " " + label("standard.change_note", lang, standard=name),
+            text,
             transform=trans,
             ha="left",
             va="top",
-            fontsize=6,
+            fontsize=MIN_FONT_PT,
             color="#333333",
         )
 

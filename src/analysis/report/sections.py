@@ -24,7 +24,7 @@ from analysis.core.numbers import format_number, format_percent, format_points, 
 from analysis.report import narrative
 from analysis.report.context import ReportContext
 from analysis.report.display import figure, heading, note, paragraphs, show_html, table
-from analysis.report.display import formatter as display_formatter
+from analysis.report.first_page import first_page, first_page_data
 from analysis.report.overview_data import (
     FAN_INDICATORS,
     coverage_data,
@@ -46,6 +46,7 @@ from analysis.report.section_data import (
     place_data,
     trends_data,
 )
+from analysis.report.target_tables import outlook_table, verdicts
 
 __all__ = [
     "communes",
@@ -61,6 +62,8 @@ __all__ = [
     "final_assessment",
     "final_assessment_data",
     "final_matrix_data",
+    "first_page",
+    "first_page_data",
     "flows_data",
     "flows_section",
     "headline",
@@ -80,6 +83,11 @@ __all__ = [
     "trends",
     "trends_data",
 ]
+
+
+def _shorter():
+    """Line and bar charts drawn at 85% of their usual height: the PDF takes fewer pages."""
+    return charts.style.figure_size(height_factor=0.85)
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,11 +146,12 @@ def trends(ctx: ReportContext) -> None:
     (`trends_data`)."""
     heading(ctx, "report.section.trend")
     series = trends_data(ctx)
-    figure(
-        charts.trend_chart(
-            series, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+    with _shorter():
+        figure(
+            charts.trend_chart(
+                series, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+            )
         )
-    )
     note(ctx, label("report.standard_note", ctx.lang))
     shown = series[["year", "standard", "poor", "poverty_rate", "near_poor", "near_poverty_rate"]]
     shown = shown.assign(standard=[standard_label(c, ctx.lang) for c in shown["standard"]])
@@ -166,20 +175,26 @@ def flows_section(ctx: ReportContext) -> None:
     data = flows_data(ctx)
     f = data.facts
     if data.has_year_flows:
-        figure(
-            charts.waterfall_chart(
-                {k: f[k] for k in ("start", "escaped", "repoverty", "new", "other", "end")},
-                ctx.lang,
-                ctx.source,
-                ctx.data.synthetic,
-                year=ctx.year,
-                area_name=ctx.area_name,
-            )
-        )
         paragraphs([narrative.flows_paragraph(f, ctx.lang)])
+        with _shorter():
+            figure(
+                charts.waterfall_chart(
+                    {k: f[k] for k in ("start", "escaped", "repoverty", "new", "other", "end")},
+                    ctx.lang,
+                    ctx.source,
+                    ctx.data.synthetic,
+                    year=ctx.year,
+                    area_name=ctx.area_name,
+                )
+            )
     else:
         note(ctx, label("note.no_flows", ctx.lang, year=ctx.year))
-    figure(charts.flow_rates_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
+    with _shorter():
+        figure(
+            charts.flow_rates_chart(
+                data.rates, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+            )
+        )
     table(
         ctx,
         data.counts,
@@ -193,8 +208,14 @@ def ethnic(ctx: ReportContext) -> None:
     """Ethnic-minority and other households: rates and the gap between them (`ethnic_data`)."""
     heading(ctx, "report.section.ethnic")
     data = ethnic_data(ctx)
-    figure(charts.ethnic_gap_chart(data.rates, ctx.lang, ctx.source, ctx.data.synthetic))
+    # text first, then the chart: on paper the text fills what a chart would leave empty
     paragraphs([narrative.ethnic_paragraph(data.facts, ctx.lang)])
+    with _shorter():
+        figure(
+            charts.ethnic_gap_chart(
+                data.rates, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name
+            )
+        )
     table(
         ctx,
         data.rates[["year", "em_poverty_rate", "non_em_poverty_rate", "gap"]],
@@ -211,6 +232,7 @@ def deprivations(ctx: ReportContext) -> None:
     heading(ctx, "report.section.deprivation")
     data = deprivations_data(ctx)
     df, std = data.shares, data.standard
+    paragraphs([narrative.deprivation_paragraph(data.facts, ctx.lang)])
     figure(
         charts.deprivation_chart(
             df, ctx.lang, ctx.source, ctx.data.synthetic, area_name=ctx.area_name, standard=std
@@ -218,7 +240,13 @@ def deprivations(ctx: ReportContext) -> None:
     )
     if data.contributions is not None:
         figure(
-            charts.contribution_chart(data.contributions, ctx.lang, ctx.source, ctx.data.synthetic)
+            charts.contribution_chart(
+                data.contributions,
+                ctx.lang,
+                ctx.source,
+                ctx.data.synthetic,
+                area_name=ctx.area_name,
+            )
         )
         table(
             ctx,
@@ -227,7 +255,7 @@ def deprivations(ctx: ReportContext) -> None:
             "caption.alkire_foster",
             {"H": "rate", "A": "rate", "M0": "index"},
         )
-    paragraphs([narrative.deprivation_paragraph(data.facts, ctx.lang)])
+        note(ctx, _h_beside_rate(ctx, float(data.alkire_foster["H"].iloc[0])))
     shown = df.assign(
         indicator=[indicator_name(i, ctx.lang, std) for i in df["indicator"]],
         dimension=[label(f"dimension.{d}", ctx.lang) for d in df["dimension"]],
@@ -239,6 +267,16 @@ def deprivations(ctx: ReportContext) -> None:
         "report.section.deprivation",
         {"share_area": "rate", "share_province": "rate"},
     )
+
+
+def _h_beside_rate(ctx: ReportContext, h: float) -> str:
+    """One sentence: why H (deprived in k of d indicators) differs from the official rate."""
+    from analysis.report.context import af_by_district, facts
+
+    af = af_by_district(ctx.data, ctx.year, ctx.min_households)
+    return label("note.h_vs_rate", ctx.lang, h=format_percent(h, ctx.lang),
+                 k=format_number(af.k, ctx.lang), d=round(af.k / af.cutoff),
+                 rate=format_percent(facts(ctx)["rate"], ctx.lang))  # fmt: skip
 
 
 def communes(ctx: ReportContext) -> None:
@@ -329,8 +367,20 @@ def place(ctx: ReportContext) -> None:
     (`place_data`)."""
     heading(ctx, "report.section.ranking")
     data = place_data(ctx)
+    paragraphs([narrative.ranking_paragraph(data.facts, ctx.lang)])
     d = data.districts
     values = dict(zip(d["code"], d["rate"], strict=True))
+    # the ranking first: on paper it fits where the taller map would leave a gap
+    figure(
+        charts.rank_chart(
+            d.assign(highlight=d["code"] == ctx.area_code),
+            ctx.lang,
+            ctx.source,
+            ctx.data.synthetic,
+            year=ctx.year,
+            province_rate=data.province_rate,
+        )
+    )
     if ctx.geojson:
         fig = charts.choropleth(
             values,
@@ -353,17 +403,6 @@ def place(ctx: ReportContext) -> None:
             year=ctx.year,
         )
     figure(fig)
-    figure(
-        charts.rank_chart(
-            d.assign(highlight=d["code"] == ctx.area_code),
-            ctx.lang,
-            ctx.source,
-            ctx.data.synthetic,
-            year=ctx.year,
-            province_rate=data.province_rate,
-        )
-    )
-    paragraphs([narrative.ranking_paragraph(data.facts, ctx.lang)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,17 +416,18 @@ def projections(ctx: ReportContext) -> None:
     verdicts(ctx, data.status)
     if data.cumulative is not None:
         t1 = data.status[data.status["target_id"] == "T1"].iloc[0]
-        figure(
-            charts.cumulative_chart(
-                data.cumulative,
-                (t1["projected_value"], t1["projected_lo80"], t1["projected_hi80"]),
-                _attainable(t1),
-                ctx.lang,
-                ctx.source,
-                ctx.data.synthetic,
-                area_name=ctx.area_name,
+        with _shorter():
+            figure(
+                charts.cumulative_chart(
+                    data.cumulative,
+                    (t1["projected_value"], t1["projected_lo80"], t1["projected_hi80"]),
+                    _attainable(t1),
+                    ctx.lang,
+                    ctx.source,
+                    ctx.data.synthetic,
+                    area_name=ctx.area_name,
+                )
             )
-        )
     heading(ctx, "report.section.outlook")
     if not data.projected:
         note(ctx, label("note.too_few_reviews", ctx.lang, points=data.points))
@@ -396,21 +436,22 @@ def projections(ctx: ReportContext) -> None:
     for indicator in FAN_INDICATORS:
         rows = data.outlook[(data.outlook["indicator"] == indicator) & ~data.outlook["bridged"]]
         households = indicator.endswith("_households")
-        figure(
-            charts.fan_chart(
-                data.history[indicator],
-                rows.rename(columns={"point": "mean"}),
-                None,
-                (2022, 2027),
-                ctx.lang,
-                ctx.source,
-                ctx.data.synthetic,
-                title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
-                value_label=label(f"axis.{indicator}", ctx.lang),
-                value_format="number" if households else "percent",
-                decimals=0 if households else 2,
+        with _shorter():
+            figure(
+                charts.fan_chart(
+                    data.history[indicator],
+                    rows.rename(columns={"point": "mean"}),
+                    None,
+                    (2022, 2027),
+                    ctx.lang,
+                    ctx.source,
+                    ctx.data.synthetic,
+                    title=label(f"fan.{indicator}", ctx.lang, area=ctx.area_name),
+                    value_label=label(f"axis.{indicator}", ctx.lang),
+                    value_format="number" if households else "percent",
+                    decimals=0 if households else 2,
+                )
             )
-        )
     outlook_table(ctx, data.outlook)
     bridged = bool(data.outlook["bridged"].any())
     note(ctx, label("note.outlook_basis" if bridged else "note.outlook_no_bridge", ctx.lang,
@@ -423,95 +464,6 @@ def _attainable(t1) -> float | None:
     if t1["status"] != "unattainable" or pd.isna(t1["max_attainable"]):
         return None
     return float(t1["max_attainable"])
-
-
-def verdicts(ctx: ReportContext, status: pd.DataFrame) -> None:
-    """The verdict table (one row per target, mixed units written row by row) and one sentence
-    per target: its status and the reason."""
-    units = status["unit"].tolist()
-    value_kind = {"households": "count", "communes": "count", "percent": "rate"}
-    pace_kind = {"households": "count", "communes": "ratio", "percent": "points"}
-    fmt = {u: display_formatter(value_kind.get(u, "ratio"), ctx.lang) for u in set(units)}
-    ranges = [
-        f"{fmt[u](lo)}–{fmt[u](hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
-        for u, lo, hi in zip(units, status["projected_lo80"], status["projected_hi80"], strict=True)
-    ]
-    shown = pd.DataFrame(
-        {
-            "target": status["target_id"].to_numpy(),
-            "latest_value": status["latest_value"].to_numpy(float),
-            "target_value": status["target_value"].to_numpy(float),
-            "actual_pace": status["actual_pace"].to_numpy(float),
-            "required_pace": status["required_pace"].to_numpy(float),
-            "projected_value": status["projected_value"].to_numpy(float),
-            "range80": ranges,
-            "probability": status["probability"].to_numpy(float),
-            "status": [status_name(s, ctx.lang) for s in status["status"]],
-        }
-    )
-    table(
-        ctx,
-        shown,
-        "targets",
-        "report.section.targets",
-        {"probability": "probability"},
-        row_kinds=[
-            (["latest_value", "target_value", "projected_value"],
-             [value_kind.get(u, "ratio") for u in units]),
-            (["actual_pace", "required_pace"], [pace_kind.get(u, "ratio") for u in units]),
-        ],
-    )  # fmt: skip
-    names = [
-        label(f"target.plan.{t.split('-')[0]}", ctx.lang, year=t.split("-")[1])
-        if "-" in t
-        else label(f"target.{t}", ctx.lang)
-        for t in status["target_id"]
-    ]
-    reasons = pd.DataFrame(
-        {
-            "target": [f"{t}: {n}" for t, n in zip(status["target_id"], names, strict=True)],
-            "verdict_on": [label(f"indicator.{i}", ctx.lang) for i in status["indicator"]],
-            "status": [status_name(s, ctx.lang) for s in status["status"]],
-            "reason": status[f"reason_{ctx.lang}"].to_numpy(),
-        }
-    )
-    table(ctx, reasons, "verdicts", "report.verdict_reasons", {})
-    escapes = status[
-        (status["also_report"] == "escaped_households") & (status["target_id"] == "T1")
-    ]
-    for r in escapes.itertuples():
-        note(ctx, label("note.net_and_escapes", ctx.lang, target=r.target_id,
-                        net=format_number(r.latest_value, ctx.lang),
-                        escaped=format_number(r.also_report_value, ctx.lang)))  # fmt: skip
-    note(ctx, label("note.verdict_rules", ctx.lang))
-    if bool(status["allocation_source"].astype(str).str.startswith("default").any()):
-        note(ctx, label("card.target_default", ctx.lang))
-
-
-def outlook_table(ctx: ReportContext, outlook: pd.DataFrame) -> None:
-    """The forecasts stated: each headline indicator, each year to 2030, point with its 80% and
-    95% intervals and the standard basis."""
-    shown = pd.DataFrame(
-        {
-            "indicator": [label(f"indicator.{i}", ctx.lang) for i in outlook["indicator"]],
-            "year": outlook["year"].astype(int).to_numpy(),
-            "basis": [_basis_name(b, ctx.lang) for b in outlook["basis"]],
-            "point": outlook["point"].to_numpy(float),
-            "lo80": outlook["lo80"].to_numpy(float),
-            "hi80": outlook["hi80"].to_numpy(float),
-            "lo95": outlook["lo95"].to_numpy(float),
-            "hi95": outlook["hi95"].to_numpy(float),
-        }
-    )
-    kinds = ["count" if i.endswith("_households") else "rate" for i in outlook["indicator"]]
-    table(ctx, shown, "projections", "report.section.outlook", {},
-          row_kinds=(["point", "lo80", "hi80", "lo95", "hi95"], kinds))  # fmt: skip
-
-
-def _basis_name(basis: str, lang: str) -> str:
-    code, _, rest = basis.partition(" ")
-    name = standard_label(code, lang)
-    return label("basis.continued", lang, standard=name) if rest else name
 
 
 def target_league(ctx: ReportContext) -> None:
