@@ -14,9 +14,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from analysis.charts.style import (
+    MIN_FONT_PT,
     OKABE_ITO,
     SERIES_STYLE,
     change_years,
@@ -77,27 +78,33 @@ def unit_change_years(years) -> list[int]:
     return [int(y) for y in firsts if y and min(years) < int(y) <= max(years)]
 
 
-def mark_unit_changes(ax, changes, lang: str, below_standard: bool = False) -> None:
+def mark_unit_changes(ax, changes, lang: str, below_standard: int = 0) -> None:
     """A thin dashed vertical line half a year before each first review in new units, labelled
     "Sáp nhập 1/7/2025" at the top of the plot, left of the line.
 
     Distinct from the change of standard (`analysis.charts.style.mark_standard_changes`:
-    dotted, grey, named right of the line): the series are not broken. ``below_standard`` puts
-    the label in the second row of the headroom, under the standard's name; otherwise it
-    makes its own headroom.
+    dotted, grey, named right of the line): the series are not broken. ``below_standard`` is
+    the number of text lines the standard's name takes at the top (what
+    ``mark_standard_changes`` returns): the label goes under them, in one more row of headroom,
+    so the two notes never overlap.
     """
     if not changes:
         return
-    if not below_standard:
-        bottom, top = ax.get_ylim()
-        ax.set_ylim(bottom, bottom + (top - bottom) * 1.18)
+    fig = ax.get_figure()
+    axes_pt = ax.get_position().height * fig.get_figheight() * 72
+    row_pt = MIN_FONT_PT * 1.3
+    extra = min(0.5, (row_pt + 2) / axes_pt) if axes_pt > 0 else 0.15
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, bottom + (top - bottom) / (1 - extra))
     trans = blended_transform_factory(ax.transData, ax.transAxes)
+    if below_standard:
+        trans = offset_copy(trans, fig=fig, y=-(below_standard * row_pt + 1), units="points")
     for year in changes:
         x = year - 0.5
         ax.axvline(x, color=OKABE_ITO["reddish_purple"], linestyle=(0, (4, 2)), linewidth=0.8,
                    zorder=1, gid=UNIT_CHANGE_ID)  # fmt: skip
-        ax.text(x, 0.92 if below_standard else 0.985, label("chart.unit_change", lang) + " ",
-                transform=trans, ha="right", va="top", fontsize=6, color="#333333")  # fmt: skip
+        ax.text(x, 0.985, label("chart.unit_change", lang) + " ", transform=trans, ha="right",
+                va="top", fontsize=MIN_FONT_PT, color="#333333")  # fmt: skip
 
 
 def _unit_alt(alt: str, changes, lang: str) -> str:
@@ -168,8 +175,8 @@ def trend_chart(
         plot_runs(ax, runs, c_near, SERIES_STYLE["near_poor"], label("series.near_poor", lang))
         ax.set_title(label(panel, lang))
         _value_axes(ax, label(unit, lang), data["year"], lang, max_ticks=5)
-        mark_standard_changes(ax, changes, lang)
-        mark_unit_changes(ax, units, lang, below_standard=bool(changes))
+        standard_lines = mark_standard_changes(ax, changes, lang)
+        mark_unit_changes(ax, units, lang, below_standard=standard_lines)
     legend_below(fig, [ax_n], ncols=2)
 
     alt = _series_alt(
@@ -228,9 +235,9 @@ def flow_rates_chart(
     for col, style in zip(cols, ("escape", "repoverty", "new"), strict=True):
         plot_runs(ax, runs, col, SERIES_STYLE[style], label(f"series.{col}", lang))
     _value_axes(ax, label("axis.flow_rate_pct", lang), data["year"], lang)
-    mark_standard_changes(ax, changes, lang)
+    standard_lines = mark_standard_changes(ax, changes, lang)
     units = unit_change_years(data["year"])
-    mark_unit_changes(ax, units, lang, below_standard=bool(changes))
+    mark_unit_changes(ax, units, lang, below_standard=standard_lines)
     legend_below(fig, ax, ncols=3)
     alt = _series_alt(
         "alt.flow_rates",
@@ -317,9 +324,9 @@ def ethnic_gap_chart(
         )
     _value_axes(ax, label("axis.poverty_rate_pct", lang), data["year"], lang)
     ax.set_xlim(right=data["year"].max() + 1.3)
-    mark_standard_changes(ax, changes, lang)
+    standard_lines = mark_standard_changes(ax, changes, lang)
     units = unit_change_years(data["year"])
-    mark_unit_changes(ax, units, lang, below_standard=bool(changes))
+    mark_unit_changes(ax, units, lang, below_standard=standard_lines)
     legend_below(fig, ax, ncols=3)
     alt = _series_alt(
         "alt.ethnic_gap",
@@ -484,9 +491,9 @@ def fan_chart(
         years += list(target)
     lo_year, hi_year = min(years), max(years)
     drawn = [y for y in standard_changes if lo_year < y <= hi_year]
-    mark_standard_changes(ax, drawn, lang)
+    standard_lines = mark_standard_changes(ax, drawn, lang)
     units = unit_change_years(hist["year"])  # observed years only: a projection is not marked
-    mark_unit_changes(ax, units, lang, below_standard=bool(drawn))
+    mark_unit_changes(ax, units, lang, below_standard=standard_lines)
     _value_axes(ax, value_label or label("axis.poverty_rate_pct", lang), years, lang)
     legend_below(fig, ax, ncols=5)
 

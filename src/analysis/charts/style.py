@@ -365,15 +365,21 @@ def plot_runs(ax, runs, column: str, style: dict, name: str) -> None:
         )
 
 
-def mark_standard_changes(ax, years_of_change, lang: str) -> None:
+def mark_standard_changes(ax, years_of_change, lang: str) -> int:
     """Vertical line half a year before each first year of a new standard, with its name.
 
     The name is written horizontally at the top of the plot, right of the line, in headroom
     reserved above the data so that it never covers a series; on a narrow chart, where one line
     would run past the plot, on two lines (with twice the headroom).
+
+    Returns
+    -------
+    int
+        The number of text lines the names take at the top of the plot (0 when nothing is
+        marked), so that another note can go under them.
     """
     if not years_of_change:
-        return
+        return 0
     trans = blended_transform_factory(ax.transData, ax.transAxes)
     left, right = ax.get_xlim()
     # the axes' width in points, roughly (before the layout): room for the note right of a line
@@ -405,6 +411,7 @@ def mark_standard_changes(ax, years_of_change, lang: str) -> None:
             fontsize=MIN_FONT_PT,
             color="#333333",
         )
+    return lines
 
 
 def change_years(runs) -> list[int]:
