@@ -186,12 +186,12 @@ def test_trend_rising_and_falling():
     up = assess(trend())
     assert up.status == v.REGRESSING
     en = up.reason("en")
-    assert "Rose from 73 (2023) to 102 in 2024 (+40%)" in en and "+28%" in en
+    assert "Rose from 73 (2023) to 102 households in 2024 (+40%)" in en and "+28%" in en
     assert assess(trend(slope=-3.0, previous_value=110.0)).status == v.OFF_TRACK
     # a rise in the latest review is a rise, even when the trend since the base is down
     below = assess(trend(latest_value=60.0, previous_value=40.0, slope=-5.0))
     assert below.status == v.ACCELERATE
-    assert "Rose from 40 (2023) to 60 in 2024 (+50%)" in below.reason("en")
+    assert "Rose from 40 (2023) to 60 households in 2024 (+50%)" in below.reason("en")
     # ... but not on a base of fewer than MIN_BASE households (noise)
     tiny = trend(base_value=4.0, latest_value=2.0, previous_value=1.0, slope=-1.0)
     assert assess(tiny).status == v.ON_TRACK

@@ -243,6 +243,8 @@ class Verdict:
             else:
                 fields[key] = format_value(value, unit, lang)
         fields["unit_word"] = label(f"unit.{unit}", lang)
+        # after a value in running text: "24 hộ", "1,07 điểm %" (a rate carries its own "%")
+        fields["unit_suffix"] = "" if unit == "percent" else " " + fields["unit_word"]
         return label(self.reason_key, lang, **fields)
 
 
