@@ -63,6 +63,14 @@ class UnknownAreaError(WorkbookError, ValueError):
         super().__init__(message)
         self.candidates = tuple(sorted(candidates))
 
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the name matches several units (whatever language the message is shown in)."""
+        said = self.args[0] if self.args else ""
+        if isinstance(said, Message):
+            return said.key == "names.ambiguous"
+        return "ambiguous" in str(said)
+
 
 def fold(text: str) -> str:
     """Fold a name to a matching key: NFC, lower case, no diacritics, single spaces.
