@@ -35,7 +35,7 @@ class BatchFailedError(RuntimeError):
     def __init__(self, result: BatchResult) -> None:
         self.result = result
         names = ", ".join(r.slug for r in result.failures)
-        super().__init__(f"{len(result.failures)} report(s) failed: {names}")
+        super().__init__(Message("jobs.failed", n=Number(len(result.failures)), names=names))
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,7 @@ def district_shares(shares_from: pd.DataFrame, geography: Geography) -> pd.DataF
         frame = frame[frame["year"].astype(int) <= int(last)]
     frame = frame[frame["zone"].astype(str).isin(schema.ZONES)]
     if frame.empty:
-        raise ValueError(
-            "the shares need a summary by former commune (the review of 2024 or earlier); "
-            "pass e.g. the bundled data/synthetic/summary.csv or the province's own 2024 summary"
-        )
+        raise ValueError(Message("allocate.no_former"))
     year = int(frame["year"].astype(int).max())
     rows = frame[frame["year"].astype(int) == year]
     households = (
