@@ -252,3 +252,15 @@ def test_split_figures_keeps_every_rule_on_random_rows(geo):
 
     assert validate_summary(frame(rows), "rows", geography=geo) == []
     assert validate_summary(frame(parts), "parts", geography=geo) == []
+
+
+def test_allocation_notes_read_in_vietnamese(geo):
+    from analysis.core.messages import localize
+
+    table = read_summary(SYNTHETIC / "summary-2025.csv")
+    notes = [localize(n, "vi") for n in to_former_districts(table, geo).attrs["notes"]]
+    assert any(n.startswith("tỷ lệ chia được lấy từ dữ liệu MÔ PHỎNG đi kèm") for n in notes)
+    assert any(
+        n.startswith("các xã, phường mới trải trên hai huyện cũ được chia theo số hộ")
+        for n in notes
+    )

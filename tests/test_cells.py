@@ -157,3 +157,41 @@ def test_an_unknown_bare_area_gets_the_close_names_of_either_level(text, says):
     with pytest.raises(UnknownAreaError) as caught:
         resolve(text, None)
     assert str(caught.value).startswith(says)
+
+
+# -- messages in Vietnamese -------------------------------------------------------------------
+def test_a_bad_count_cell_is_explained_in_vietnamese():
+    from analysis.core.messages import messages_in
+
+    bad: set = set()
+    problems: list = []
+    values = pd.Series(["12,5", "3"])
+    cells.convert_cells(
+        values, cells.count_parser("households"), [4, 5], "f.csv", "poor_end", bad, problems
+    )
+    (problem,) = problems
+    with messages_in("vi"):
+        text = problem.text()
+        assert "'12,5' không phải là số hộ hợp lệ (phải là số nguyên)" in text
+        assert "ví dụ 2.879 hoặc 2879" in text
+        assert text.startswith("f.csv, dòng 4, cột 'poor_end'")
+    assert "'12,5' is not a whole number of households" in problem.text("en")
+
+
+def test_an_unknown_district_is_explained_in_vietnamese_with_the_fix():
+    from analysis.core.messages import messages_in
+
+    resolve = cells.area_resolver(load_geography())
+    with pytest.raises(UnknownAreaError) as info:
+        resolve("Bu Dangg", None)
+    message = cells.area_fix(info.value.args[0])
+    with messages_in("vi"):
+        assert message.text() == (
+            "không tìm thấy huyện 'Bu Dangg'; các tên gần giống nhất: Bù Đăng "
+            "(kiểm tra chính tả, hoặc ghi mã địa bàn thay cho tên)"
+        )
+        assert str(info.value) == "không tìm thấy huyện 'Bu Dangg'; các tên gần giống nhất: Bù Đăng"
+    assert message == (
+        "unknown district 'Bu Dangg'; closest known names: Bù Đăng "
+        "(check the spelling, or write the area code instead of the name)"
+    )

@@ -233,3 +233,37 @@ def test_validate_command_lists_the_first_problems_and_counts_all(tmp_path, caps
     _records(300).to_csv(good, index=False)
     assert main_validate([str(good)]) == 0
     assert "OK: 300 rows (households)" in capsys.readouterr().out
+
+
+def test_a_semicolon_file_with_a_title_row_is_streamed(tmp_path):
+    # the title row holds commas and every row a decimal comma: the separator is still ";"
+    records = _records(40)
+    records["income_pc"] = [f"{v:.1f}".replace(".", ",") for v in records["income_pc"]]
+    path = tmp_path / "hh.csv"
+    path.write_text(
+        "Danh sách hộ nghèo, cận nghèo, năm 2024, huyện Bù Đăng, tỉnh Bình Phước\n"
+        + records.to_csv(index=False, sep=";", lineterminator="\n"),
+        encoding="utf-8",
+    )
+    table, scan, rows = _chunks(path, chunk_rows=15)
+    assert scan.reader == "pyarrow-csv" and not scan.problems
+    assert rows == list(range(3, 43))  # title, header, then the records
+    expected = [float(v.replace(",", ".")) for v in records["income_pc"]]
+    assert table["income_pc"].tolist() == pytest.approx(expected)
+    assert list(table["household_id"]) == list(records["household_id"])
+
+
+def test_the_validate_command_speaks_vietnamese(tmp_path, capsys):
+    from analysis.core.messages import messages_in
+    from analysis.intake.load import main_validate
+
+    records = _records(120)
+    records["members"] = "nhiều"
+    path = tmp_path / "hh.csv"
+    records.to_csv(path, index=False)
+    with messages_in("vi"):
+        assert main_validate([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("'nhiều' không phải là số người hợp lệ (phải là số nguyên)") == 50
+    assert "và 70 dòng khác có cùng lỗi như dòng 2 (chỉ liệt kê 50 dòng đầu trong 120 dòng)" in out
+    assert "tổng cộng 120 lỗi trong 120 dòng" in out

@@ -47,3 +47,17 @@ def test_area_name_falls_back_to_parameters_then_area():
     assert jobs.area_name(job, {"area_name": "Bù Đăng"}) == "Bù Đăng"
     assert jobs.area_name(jobs.ReportJob("696", REPORT_NB, {}, "x", None, "B"), {}) == "B"
     assert jobs.area_name(jobs.ReportJob("nowhere", REPORT_NB, {}, "x"), {}) == "nowhere"
+
+
+def test_refused_jobs_are_explained_in_vietnamese(tmp_path, monkeypatch):
+    from analysis.core.messages import messages_in
+
+    monkeypatch.setenv("BPWB_REPORTS", str(tmp_path / "reports"))
+    batch = [_job("696", "Bù Đăng", "x"), _job("689", "Đồng Xoài", "x", colour=1)]
+    with pytest.raises(parameters.ParameterError) as err:
+        jobs.prepare_jobs(batch, YEAR, LANG)
+    with messages_in("vi"):
+        text = str(err.value)
+    assert text.startswith("từ chối trước khi chạy:\n  ")
+    assert "tên tệp (slug) 'x' bị trùng" in text
+    assert "địa bàn 689: report.ipynb: tham số không xác định 'colour'" in text

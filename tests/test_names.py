@@ -196,3 +196,17 @@ def test_a_commune_code_beside_a_district_it_is_not_in_names_both():
 )  # fmt: skip
 def test_bare_key_text_keeps_the_diacritics(text, bare):
     assert bare_key_text(text) == bare
+
+
+def test_an_ambiguous_name_is_explained_in_vietnamese(small):
+    from analysis.core.messages import messages_in
+
+    with pytest.raises(UnknownAreaError) as caught:
+        small.resolve("Tân Phú")
+    with messages_in("vi"):
+        message = str(caught.value)
+    assert message == (
+        "tên xã 'Tân Phú' không rõ ràng: khớp với Phường Tân Phú (00003, Đồng Xoài) và "
+        "Xã Tân Phú (00004, Đồng Phú); để phân biệt, ghi tên đầy đủ ('Phường Tân Phú' hoặc "
+        "'Xã Tân Phú'), ghi rõ huyện hoặc ghi mã"
+    )

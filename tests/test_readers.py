@@ -97,3 +97,14 @@ def test_a_parquet_file_of_total_rows_only_has_no_data_rows(tmp_path):
     assert "None" not in str(error)
     table.to_csv(tmp_path / "totals.csv", index=False)
     assert "no data rows below the header (row 1)" in str(_error(tmp_path / "totals.csv"))
+
+
+def test_file_errors_in_vietnamese():
+    from analysis.core.messages import messages_in
+
+    with messages_in("vi"):
+        assert (
+            "summary.json: loại tệp không xác định '.json'; dùng tệp .csv, .xlsx hoặc .parquet"
+            in (str(_error(BAD / "summary.json")))
+        )
+        assert "không tìm thấy dòng tiêu đề trong 30 dòng đầu" in str(_error(BAD / "no_header.csv"))

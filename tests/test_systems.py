@@ -273,3 +273,17 @@ def test_is_province_cell(geo):
     assert systems.is_province_cell("Tỉnh Đồng Nai", geo, new)
     assert not systems.is_province_cell("Bình Phước", geo, new)
     assert not systems.is_province_cell("Phường Bình Phước", geo, former)
+
+
+def test_the_message_language_does_not_change_what_is_found(new_2025, tmp_path):
+    from analysis.core.messages import messages_in
+
+    frame = new_2025.head(1).drop(columns="unit_system").assign(area_code="Loc Thanh")
+    path = _write(frame, tmp_path, "ambiguous.csv")
+    (english,) = _problems(path)
+    with messages_in("vi"):
+        (vietnamese,) = _problems(path)
+        shown = vietnamese.text()
+    assert vietnamese.message == english.message  # the same message (compared in English)
+    assert "tên xã, phường mới 'Loc Thanh' không rõ ràng" in shown
+    assert "ghi tên có đủ dấu" in shown

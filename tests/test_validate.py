@@ -431,3 +431,15 @@ def test_a_name_that_agrees_with_its_code_is_accepted(tmp_path, year, code, name
         SUMMARY_HEADER + f"{year},{code},{name},nông thôn,100,10,20\n", encoding="utf-8"
     )
     assert list(read_summary(path)["area_code"]) == [code]
+
+
+def test_household_problems_in_vietnamese():
+    from analysis.core.messages import messages_in
+
+    problem = only(problems_of("households_duplicate.csv", read_households))
+    with messages_in("vi"):
+        text = problem.text()
+    assert "dòng 2 và dòng 4 cùng có mã hộ BD-0001, năm 2023" in text
+    assert "giữ lại một dòng và xóa dòng kia" in text
+    zero = only(problems_of("households_members_zero.csv", read_households))
+    assert "mỗi hộ có ít nhất một thành viên, không phải 0" in zero.text("vi")

@@ -31,6 +31,7 @@ from typing import Any
 
 from analysis.core import paths
 from analysis.core.i18n import LANGS
+from analysis.core.messages import Message
 
 FORMATS = ("html", "pdf", "xlsx")
 ENGINES = ("inprocess", "kernel")
@@ -119,15 +120,28 @@ class RunConfig:
         put("languages", tuple(languages))
         for lang in self.languages:
             if lang not in LANGS:
-                raise ValueError(f"lang must be one of {sorted(LANGS)}, got {lang!r}")
+                raise ValueError(
+                    Message(
+                        "param.one_of_got", name="lang", allowed=sorted(LANGS), value=repr(lang)
+                    )
+                )
         put("formats", tuple(dict.fromkeys(self.formats)))
         bad = [f for f in self.formats if f not in FORMATS]
         if bad:
-            raise ValueError(f"unknown format(s) {bad}; choose from {FORMATS}")
+            raise ValueError(Message("config.formats", bad=bad, allowed=FORMATS))
         if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {self.engine!r}")
+            raise ValueError(
+                Message("param.one_of_got", name="engine", allowed=ENGINES, value=repr(self.engine))
+            )
         if self.executor not in EXECUTORS:
-            raise ValueError(f"executor must be one of {EXECUTORS}, got {self.executor!r}")
+            raise ValueError(
+                Message(
+                    "param.one_of_got",
+                    name="executor",
+                    allowed=EXECUTORS,
+                    value=repr(self.executor),
+                )
+            )
         put("year", int(self.year))
         put("min_households", int(self.min_households))
         if self.data_files is not None:
@@ -137,10 +151,7 @@ class RunConfig:
         put("warm_modules", tuple(self.warm_modules))
         hooks = [m for m in self.warm_modules if ":" in m]
         if hooks:
-            raise ValueError(
-                f"warm_modules are module names, not {hooks}; the shared report data is loaded "
-                "with preload=True"
-            )
+            raise ValueError(Message("config.warm_modules", hooks=hooks))
 
     def folder(self, lang: str) -> Path:
         """The reports folder of one language: ``reports_dir / year / lang``."""

@@ -22,7 +22,7 @@ from analysis.build.parameters import (
     check_parameters,
     notebook_parameters,
 )
-from analysis.core.messages import Message, Number
+from analysis.core.messages import Joined, Message, Number
 
 # \Z, not $ (which also matches before a final newline); a name, never a path, at most 100 chars
 _SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}\Z")
@@ -35,7 +35,7 @@ class BatchFailedError(RuntimeError):
     def __init__(self, result: BatchResult) -> None:
         self.result = result
         names = ", ".join(r.slug for r in result.failures)
-        super().__init__(f"{len(result.failures)} report(s) failed: {names}")
+        super().__init__(Message("jobs.failed", n=Number(len(result.failures)), names=names))
 
 
 @dataclass(frozen=True)
@@ -207,16 +207,13 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, os.PathLike) else value
 
 
-def _slug_problem(slug: Any, area: str, seen: set) -> str | None:
+def _slug_problem(slug: Any, area: str, seen: set) -> Message | None:
     if not isinstance(slug, str) or not _SLUG_RE.match(slug):
-        return (
-            f"bad slug {slug!r} for area {area}: use a-z, 0-9, '.', '_', '-' "
-            "(at most 100 characters, starting with a letter or digit)"
-        )
+        return Message("jobs.bad_slug", slug=repr(slug), area=area)
     if slug in _RESERVED_SLUGS:
-        return f"slug {slug!r} is reserved (the folder's {slug} file)"
+        return Message("jobs.reserved_slug", slug=repr(slug), name=slug)
     if slug in seen:
-        return f"duplicate slug {slug!r}"
+        return Message("jobs.duplicate_slug", slug=repr(slug))
     return None
 
 
@@ -254,16 +251,16 @@ def prepare_jobs(jobs: Iterable[Any], year: int, lang: str) -> list[tuple[Report
             problems.append(problem)
         seen.add(job.slug)
         if not notebook.is_file():
-            problems.append(f"notebook not found: {notebook}")
+            problems.append(Message("jobs.no_notebook", notebook=notebook))
             continue
         if notebook not in declared_cache:
             declared_cache[notebook] = notebook_parameters(notebook)
         declared = declared_cache[notebook]
         params = {k: _plain(v) for k, v in job.parameters.items()}
         params, conflicts = batch_parameters(params, declared, year, lang)
-        problems += [f"area {job.area}: {p}" for p in conflicts]
-        problems += [f"area {job.area}: {p}" for p in check_parameters(notebook, params, declared)]
+        checked = conflicts + check_parameters(notebook, params, declared)
+        problems += [Message("jobs.area", area=job.area, problem=p) for p in checked]
         prepared.append((job, params, declared))
     if problems:
-        raise ParameterError("refused before running:\n  " + "\n  ".join(problems))
+        raise ParameterError(Message("jobs.refused", problems=Joined(problems, "\n  ")))
     return prepared

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.core.errors import WorkbookError
+from analysis.core.messages import Message
 
 _TYPE_NAMES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
 
@@ -99,20 +100,26 @@ def check_parameters(
     declared = notebook_parameters(notebook) if declared is None else declared
     name = Path(notebook).name
     problems = []
-    valid = ", ".join(sorted(declared)) or "(none: the notebook has no cell tagged 'parameters')"
+    valid = ", ".join(sorted(declared)) or Message("params.none")
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        problems.append(
-            f"{name}: unknown parameter(s) {', '.join(map(repr, unknown))}; valid names: {valid}"
-        )
+        names = ", ".join(map(repr, unknown))
+        problems.append(Message("params.unknown", notebook=name, names=names, valid=valid))
     for key, value in parameters.items():
         spec = declared.get(key)
         if spec is None:
             continue
         if not _type_ok(value, spec["type"]):
             problems.append(
-                f"{name}: parameter {key!r} must be {spec['type'].__name__} like its default "
-                f"{spec['default']}, got {type(value).__name__} {value!r}"
+                Message(
+                    "params.type",
+                    notebook=name,
+                    parameter=repr(key),
+                    type=spec["type"].__name__,
+                    default=spec["default"],
+                    got=type(value).__name__,
+                    value=repr(value),
+                )
             )
     return problems
 
@@ -151,6 +158,6 @@ def batch_parameters(
             params[name] = value
         elif params[name] != value:
             problems.append(
-                f"parameter {name}={params[name]!r} conflicts with the batch's {name} {value!r}"
+                Message("params.conflict", name=name, given=repr(params[name]), value=repr(value))
             )
     return params, problems

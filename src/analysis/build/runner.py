@@ -87,6 +87,7 @@ from analysis.build.jobs import (
 from analysis.build.parameters import ParameterError
 from analysis.build.pool import ReportPool, get_pool, shutdown_workers
 from analysis.core import paths
+from analysis.core.messages import Message
 
 __all__ = [
     "FORMATS",
@@ -213,7 +214,7 @@ def run_reports(
     """
     t_start = time.perf_counter()
     if lang not in config.languages:
-        raise ValueError(f"lang {lang!r} is not one of the run's languages {config.languages}")
+        raise ValueError(Message("runner.lang", lang=repr(lang), languages=config.languages))
     # Start (or reuse) the warm report process now: it imports while this one checks the jobs.
     pool = get_pool(config, config.worker_count()) if config.executor == "local" else None
     completed = False

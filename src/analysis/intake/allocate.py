@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core import paths
+from analysis.core.messages import Joined, Message
 from analysis.intake.validate import validate_summary
 from analysis.reference import schema
 from analysis.reference.geography import Geography, load_geography
@@ -113,10 +114,7 @@ def district_shares(shares_from: pd.DataFrame, geography: Geography) -> pd.DataF
         frame = frame[frame["year"].astype(int) <= int(last)]
     frame = frame[frame["zone"].astype(str).isin(schema.ZONES)]
     if frame.empty:
-        raise ValueError(
-            "the shares need a summary by former commune (the review of 2024 or earlier); "
-            "pass e.g. the bundled data/synthetic/summary.csv or the province's own 2024 summary"
-        )
+        raise ValueError(Message("allocate.no_former"))
     year = int(frame["year"].astype(int).max())
     rows = frame[frame["year"].astype(int) == year]
     households = (
@@ -186,13 +184,10 @@ def to_former_districts(
     problems = validate_summary(rows, "summary by new commune", geography=geo)
     unknown = sorted(set(rows["area_code"].astype(str)) - geo.new_commune_codes())
     if problems or unknown:
-        what = [str(p) for p in problems[:5]] + [f"not a new commune: {c}" for c in unknown[:5]]
-        raise ValueError("the summary is not a valid summary by new commune: " + "; ".join(what))
+        what = [*problems[:5], *(Message("allocate.not_new", code=c) for c in unknown[:5])]
+        raise ValueError(Message("allocate.invalid", problems=Joined(what, "; ")))
     shares = district_shares(_shares_source(summary, new, shares_from, notes), geo)
-    notes.append(
-        f"communes spanning two former districts are shared out by the households of their "
-        f"former communes in {shares.attrs['year']}, zone by zone"
-    )
+    notes.append(Message("allocate.shared", year=shares.attrs["year"]))
     allocated = _allocate_rows(rows, shares, geo, notes)
     out = pd.concat([kept, allocated], ignore_index=True) if len(kept) else allocated
     out = out[[*schema.summary_columns(), ESTIMATED]]
@@ -221,10 +216,7 @@ def _shares_source(
     if (former["area_level"].astype(str) == "commune").any():
         return former
     path = paths.default_summary()
-    notes.append(
-        f"the shares come from the bundled SYNTHETIC data ({path.name}); pass the province's "
-        "own 2024 summary by former commune as shares_from"
-    )
+    notes.append(Message("allocate.synthetic_shares", file=path.name))
     return pd.read_csv(path, dtype={"area_code": str, "area_level": str, "zone": str})
 
 
@@ -263,10 +255,7 @@ def _allocate_rows(
             )
             parts.append(part)
     if fallbacks:
-        notes.append(
-            "no 2024 households in the zone of " + ", ".join(fallbacks) + ": shared by the "
-            "households of all zones"
-        )
+        notes.append(Message("allocate.all_zones", areas=", ".join(fallbacks)))
     return _sum_parts(pd.DataFrame(parts))
 
 

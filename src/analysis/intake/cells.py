@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from analysis.core.messages import Message
 from analysis.core.numbers import NumberParseError, parse_number
 from analysis.intake.headers import header_key
 from analysis.intake.problems import Problem
@@ -149,22 +150,36 @@ def code_text(v) -> str:
 
 
 # -- parsers: one cell value to a value, or ValueError with the fix ---------------------------
-def _special_cell(v) -> str | None:
+def _special_cell(v) -> Message | None:
     """The message for a date or an Excel error value where a number is expected, else None."""
     if isinstance(v, dt.datetime | dt.date | dt.time):
         shown = v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else str(v)
-        return (
-            f"the cell holds a date or time ({shown}), not a number; Excel probably formatted "
-            "it as a date: format the cell as Number and type the value again"
-        )
+        return Message("cells.date", shown=shown)
     if isinstance(v, str) and v.strip().upper() in _EXCEL_ERRORS:
-        return (
-            f"the cell shows the Excel error {v.strip()}: the formula behind it fails; correct "
-            "the formula in Excel (or type the number), save and load the file again"
-        )
+        return Message("cells.excel_error", value=v.strip())
     if isinstance(v, bool):
-        return f"the cell holds the yes/no value {v}, not a number; type the number"
+        return Message("cells.bool", value=v)
     return None
+
+
+def cell_message(err: BaseException):
+    """The message of a parser's error: its :class:`~analysis.core.messages.Message` if it has one.
+
+    ``str(err)`` would fix the message in one language; the message itself keeps its key, so a
+    problem made from it shows in the language of wherever it is shown.
+
+    Parameters
+    ----------
+    err : BaseException
+
+    Returns
+    -------
+    str
+        A :class:`~analysis.core.messages.Message` when the error holds one, else ``str(err)``.
+    """
+    if len(err.args) == 1 and isinstance(err.args[0], Message):
+        return err.args[0]
+    return str(err)
 
 
 def count_parser(what: str) -> Callable:
@@ -172,7 +187,7 @@ def count_parser(what: str) -> Callable:
 
     Parameters
     ----------
-    what : str
+    what : {"households", "people"}
         Named in the messages (``"'2,5' is not a whole number of households"``).
 
     Returns
@@ -182,6 +197,8 @@ def count_parser(what: str) -> Callable:
         not a whole number (text, a date, an Excel error, an absurdly large number).
     """
 
+    named = Message(f"cells.what.{what}")
+
     def parse(v):
         special = _special_cell(v)
         if special is not None:
@@ -189,13 +206,11 @@ def count_parser(what: str) -> Callable:
         try:
             x = parse_number(v, integer=True)
         except NumberParseError:
-            raise ValueError(
-                f"{v!r} is not a whole number of {what}; write digits only, e.g. 2.879 or 2879"
-            ) from None
+            raise ValueError(Message("cells.not_count", value=repr(v), what=named)) from None
         if math.isnan(x):
             return None
         if not abs(x) < _MAX_COUNT:
-            raise ValueError(f"{v!r} is far too large to be a number of {what}; check the cell")
+            raise ValueError(Message("cells.count_huge", value=repr(v), what=named))
         return int(x)
 
     return parse
@@ -224,9 +239,9 @@ def parse_amount(v) -> float | None:
     try:
         x = parse_number(v)
     except NumberParseError:
-        raise ValueError(f"{v!r} is not a number; write digits only, e.g. 1.250.000") from None
+        raise ValueError(Message("cells.not_number", value=repr(v))) from None
     if math.isinf(x) or abs(x) > 1e15:
-        raise ValueError(f"{v!r} is far too large to be an amount; check the cell")
+        raise ValueError(Message("cells.amount_huge", value=repr(v)))
     return None if math.isnan(x) else x
 
 
@@ -248,21 +263,18 @@ def parse_year(v) -> int | None:
         With the fix, for a date (Excel formatting), an Excel error or anything not a year.
     """
     if isinstance(v, dt.datetime | dt.date):
-        raise ValueError(
-            f"the cell holds a date ({v.strftime('%d/%m/%Y')}), not a year; Excel probably "
-            "formatted it as a date: format the cell as Number and type the review year, e.g. 2023"
-        )
+        raise ValueError(Message("cells.year_date", date=v.strftime("%d/%m/%Y")))
     special = _special_cell(v)
     if special is not None:
         raise ValueError(special)
     try:
         x = parse_number(v, integer=True)
     except NumberParseError:
-        raise ValueError(f"{v!r} is not a year; write the review year, e.g. 2023") from None
+        raise ValueError(Message("cells.not_year", value=repr(v))) from None
     if math.isnan(x):
         return None
     if not 1900 <= x <= 2100:
-        raise ValueError(f"{v!r} is not a year; write the review year, e.g. 2023")
+        raise ValueError(Message("cells.not_year", value=repr(v)))
     return int(x)
 
 
@@ -292,16 +304,14 @@ def parse_flag(v) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise ValueError(
-        f"{v!r} is not yes or no; write x (or có) for yes, leave empty or write không for no"
-    )
+    raise ValueError(Message("cells.not_flag", value=repr(v)))
 
 
-def _choice(v, table: dict[str, str], what: str) -> str:
-    key = header_key(v).replace("_", " ")
-    if key in table:
-        return table[key]
-    raise ValueError(f"{v!r} is not {what}")
+def _choice(v, table: dict[str, str], key: str) -> str:
+    folded = header_key(v).replace("_", " ")
+    if folded in table:
+        return table[folded]
+    raise ValueError(Message(key, value=repr(v)))
 
 
 def parse_zone(v) -> str:
@@ -326,7 +336,7 @@ def parse_zone(v) -> str:
     """
     zone = zone_of(v)
     if zone is None:
-        raise ValueError(f"{v!r} is not a zone; write thành thị (urban) or nông thôn (rural)")
+        raise ValueError(Message("cells.not_zone", value=repr(v)))
     return zone
 
 
@@ -347,7 +357,7 @@ def parse_level(v) -> str:
     ValueError
         With the fix, for anything else.
     """
-    return _choice(v, _LEVELS, "an area level; write huyện (district) or xã (commune)")
+    return _choice(v, _LEVELS, "cells.not_level")
 
 
 def parse_class(v) -> str:
@@ -368,11 +378,7 @@ def parse_class(v) -> str:
     ValueError
         With the fix, for anything else.
     """
-    return _choice(
-        v,
-        _CLASSES,
-        "a class; write nghèo (poor), cận nghèo (near-poor) or không nghèo (not poor)",
-    )
+    return _choice(v, _CLASSES, "cells.not_class")
 
 
 # -- areas -------------------------------------------------------------------------------------
@@ -402,8 +408,7 @@ def area_resolver(geo: Geography) -> Callable[[str, str | None], str]:
                 if code in districts or code in communes:
                     return code
             raise UnknownAreaError(
-                f"area code {text!r} is not a district or commune of "
-                f"{geo.province['bare_name']}; check the code"
+                Message("cells.unknown_code", code=repr(text), province=geo.province["bare_name"])
             )
         key = fold(text)
         if level == "commune" or (level is None and key.startswith(_COMMUNE_PREFIXES)):
@@ -424,9 +429,7 @@ def area_resolver(geo: Geography) -> Callable[[str, str | None], str]:
                     raise second from None
                 place = geo.province["bare_name"]
                 raise UnknownAreaError(
-                    f"unknown district or commune {text!r}: not in this province ({place} has "
-                    "no district or commune of that name or one close to it); check that the "
-                    f"file is for {place}, or write the area code"
+                    Message("cells.not_in_province", text=repr(text), place=place)
                 ) from None
 
     return resolve
@@ -438,12 +441,21 @@ def area_fix(message: str) -> str:
     Parameters
     ----------
     message : str
-        The message of an :class:`~analysis.reference.geography.UnknownAreaError`.
+        The message of an :class:`~analysis.reference.geography.UnknownAreaError` (a
+        :class:`~analysis.core.messages.Message`, or its text).
 
     Returns
     -------
     str
+        The message followed by "check the spelling, or write the area code" when it lists
+        close names; a :class:`~analysis.core.messages.Message` when ``message`` is one.
     """
+    if isinstance(message, Message):
+        return (
+            Message("cells.area_fix", message=message)
+            if message.key == "names.closest"
+            else message
+        )
     if "closest known names" in message:
         return message + " (check the spelling, or write the area code instead of the name)"
     return message
@@ -486,7 +498,7 @@ def convert_cells(
     """
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     parsed: list = []
-    errors: dict[int, str] = {}
+    errors: dict[int, str] = {}  # str or Message
     for k, v in enumerate(uniques):
         v = clean_cell(v)
         if v is None or v is pd.NA:
@@ -496,7 +508,8 @@ def convert_cells(
             parsed.append(parse(v))
         except (NumberParseError, UnknownAreaError, ValueError) as err:
             parsed.append(None)
-            errors[k] = area_fix(str(err)) if isinstance(err, UnknownAreaError) else str(err)
+            said = cell_message(err)
+            errors[k] = area_fix(said) if isinstance(err, UnknownAreaError) else said
     lookup = np.empty(len(parsed) + 1, dtype=object)
     lookup[:-1] = parsed
     lookup[-1] = None

@@ -19,6 +19,7 @@ from functools import lru_cache
 import pandas as pd
 
 from analysis.core import paths
+from analysis.core.messages import Message
 from analysis.reference.geography import fold
 
 TABLES = ("summary", "household")
@@ -97,7 +98,7 @@ def column_headers(table: str = "summary") -> pd.DataFrame:
         other accepted headers separated by ``|``), one row per column in canonical order.
     """
     if table not in TABLES:
-        raise ValueError(f"table must be one of {TABLES}, not {table!r}")
+        raise ValueError(Message("param.one_of", name="table", allowed=TABLES, value=repr(table)))
     return _column_table(_table_path(table)).copy()
 
 

@@ -32,7 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.core.messages import Message
 from analysis.intake.cells import has_number
+from analysis.intake.formats import sniff_delimiter
 from analysis.intake.headers import HEADER_SCAN_ROWS, best_header, combined_headers
 from analysis.intake.problems import IntakeError, Problem, row_ranges
 from analysis.intake.readers import RawTable, read_raw
@@ -145,10 +147,7 @@ def _csv_head(path: Path, keys: set[str]):
     if len(head) == _PREFIX_BYTES:
         lines = lines[:-1]  # the last line may be cut
     sample = unicodedata.normalize("NFC", "".join(lines[: HEADER_SCAN_ROWS + 2]))
-    try:
-        delimiter = csv.Sniffer().sniff("".join(lines[:20]), delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = sniff_delimiter("".join(lines))  # as the whole-file reader: title rows skipped
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     rows = []
     for row in reader:
@@ -177,7 +176,7 @@ def csv_chunks(path: Path, source: str, keys: set[str], chunk_rows: int):
         header_row=h + 1,
         letters=[_letter(j) for j in range(width)],
         title=[" ".join(c for c in r if c) for r in head_rows[:h]],
-        notes=[] if name == "UTF-8" else [f"read as {name} text"],
+        notes=[] if name == "UTF-8" else [Message("file.read_as", encoding=name)],
     )
     names = [f"c{j}" for j in range(width)]
     invalid: list = []
@@ -229,8 +228,7 @@ def csv_chunks(path: Path, source: str, keys: set[str], chunk_rows: int):
             raise StreamFallbackError
         if pending is not None and len(pending.rows):
             raw.notes.append(
-                "rows below the table without any number (signatures, notes) were ignored: "
-                + row_ranges([int(r) for r in pending.rows])
+                Message("read.footer", rows=row_ranges([int(r) for r in pending.rows]))
             )
 
     return raw, chunks
@@ -284,9 +282,8 @@ def parquet_chunks(path: Path, source: str, chunk_rows: int):
     try:
         pf = pq.ParquetFile(path)
     except Exception as err:  # noqa: BLE001 - pyarrow raises many kinds
-        raise IntakeError(
-            f"the file cannot be read as Parquet ({type(err).__name__}: {err})", source
-        ) from None
+        error = f"{type(err).__name__}: {err}"
+        raise IntakeError(Message("parquet.unreadable", error=error), source) from None
     if pf.metadata.num_rows == 0:
         raise StreamFallbackError  # the whole-file reader says what an empty file lacks
     header = [str(n) for n in pf.schema_arrow.names]
@@ -321,8 +318,7 @@ def _refuse_nested(schema, keep: list[int], source: str) -> None:
                     source,
                     None,
                     f.name,
-                    f"the column holds {f.type} values (lists or records), not one value per "
-                    "cell; write one plain value per household",
+                    Message("households.nested", type=f.type),
                 )
             )
     if problems:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.core.messages import Message, Number
 from analysis.intake.headers import header_lookup
 from analysis.intake.household_chunks import Chunk, StreamFallbackError, open_chunks, whole_file
 from analysis.intake.households import parse_household_rows
@@ -128,8 +129,13 @@ class _Capped:
                         source,
                         None,
                         first.column,
-                        f"and {more:,} more row(s) with the same problem as row {first.row} "
-                        f"(only the first {len(kept)} of {self.counts[kind]:,} are listed)",
+                        Message(
+                            "households.more",
+                            more=Number(more),
+                            row=first.row,
+                            kept=Number(len(kept)),
+                            total=Number(self.counts[kind]),
+                        ),
                     )
                 )
         return out
@@ -183,7 +189,7 @@ def scan_households(
     geo = geography or load_geography()
     path = Path(path)
     if not path.exists():
-        raise IntakeError(f"there is no file {str(path)!r}", path.name)
+        raise IntakeError(Message("cli.no_file", path=repr(str(path))), path.name)
     keys = set(header_lookup("household"))
     raw, chunks, reader = open_chunks(path, sheet, keys, chunk_rows)
     try:
@@ -293,7 +299,7 @@ def _scan(raw, chunks, reader, geo, on_chunk, max_per_kind, workers) -> Househol
     capped.add(keys.duplicates())
     scan.notes[:0] = [n for n in raw.notes if n not in scan.notes]  # the reader's, map_headers'
     if scan.rows == 0 and not capped.counts:
-        raise IntakeError(f"no data rows {raw.below_header}; fill in the households", raw.source)
+        raise IntakeError(Message("households.no_rows", where=raw.below_header), raw.source)
     scan.problems = capped.result(raw.source)
     scan.counts = dict(capped.counts)
     return scan
@@ -340,10 +346,14 @@ class _Keys:
                         self.source,
                         row,
                         "unit_system",
-                        f"the rows of review year {year} from here are kept in '{system}', "
-                        f"those from row {seen[1]} in '{seen[0]}'; one review year is kept in "
-                        f"one unit system ({self.geo.new_system} from the review of 2025): "
-                        "correct the unit_system cells or the years",
+                        Message(
+                            "households.year_mixed",
+                            year=year,
+                            system=system,
+                            row=seen[1],
+                            other=seen[0],
+                            new=self.geo.new_system,
+                        ),
                     )
                 )
         return found
@@ -377,8 +387,7 @@ class _Keys:
                 self.source,
                 int(rows[o]),
                 None,
-                f"rows {int(rows[f])} and {int(rows[o])} both hold the same household id and "
-                "review year; each key must appear once, so keep one row and delete the other",
+                Message("households.duplicate", first=int(rows[f]), row=int(rows[o])),
             )
             for f, o in zip(first[cross], other[cross], strict=True)
         ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.core.messages import Message
 from analysis.intake import systems as unit_systems
 from analysis.intake.cells import (
     code_text,
@@ -149,10 +150,7 @@ def parse_household_rows(
             found,
         )
         if district is not None and geo.new_system in systems:
-            raw.notes.append(
-                "the district column is not used for records by new commune (districts ended "
-                "on 30 June 2025)"
-            )
+            raw.notes.append(Message("households.district_unused"))
     if system_cells is not None or geo.new_system in systems:
         out[unit_systems.UNIT_SYSTEM] = pd.Series(systems, dtype="str")
     table = _household_frame(out, list(spec["column"]), kinds, len(rows))

@@ -91,10 +91,10 @@ def main_validate(paths: list[str]) -> int:
                     print(str(err))
                     listed = sum(1 for p in scan.problems if not p.message.startswith("and "))
                     if scan.total_problems > listed:
-                        print(
-                            f"  {scan.total_problems:,} problems in all in {scan.rows:,} rows; "
-                            "the first of each kind are listed"
+                        total = Message(
+                            "validate.capped", n=Number(scan.total_problems), rows=Number(scan.rows)
                         )
+                        print(total.text())
                     continue
                 rows, notes = scan.rows, scan.notes
             else:

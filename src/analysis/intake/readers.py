@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from analysis.core.messages import Joined, Message
 from analysis.intake.cells import has_number
 from analysis.intake.formats import CsvShape, csv_rows, parquet_columns, xlsx_rows
 from analysis.intake.headers import (
@@ -76,12 +77,12 @@ class RawTable:
     formulas: dict[tuple[int, str], Problem] = field(default_factory=dict)  # (row, letter)
 
     @property
-    def below_header(self) -> str:
+    def below_header(self) -> Message:
         """Where the data rows are, for messages: ``"below the header (row 5)"``, or ``"in the
         file"`` for a file without a header row (Parquet)."""
         if self.header_row is None:
-            return "in the file"
-        return f"below the header (row {self.header_row})"
+            return Message("read.in_file")
+        return Message("read.below_header", row=self.header_row)
 
 
 _NUMBERING = re.compile(r"^\(?([0-9]{1,3}|[A-Za-z])\)?$")
@@ -107,22 +108,12 @@ def _raw_from_rows(
     csv_shape: CsvShape | None = None,
 ) -> RawTable:
     if not any(any(c is not None for c in row) for row in rows):
-        raise IntakeError(
-            "the file is empty (no cells hold anything); check that this is the file with the "
-            "table, and that the table was saved in it",
-            source,
-        )
+        raise IntakeError(Message("read.no_cells"), source)
     scan = rows[:HEADER_SCAN_ROWS]
     h, score = best_header(scan, keys)
     if score == 0:
         if require_known:
-            raise IntakeError(
-                "no header row found in the first "
-                f"{HEADER_SCAN_ROWS} rows: no cell matches a known column header; "
-                "the table needs a header row such as 'Năm rà soát', 'Mã địa bàn', 'Khu vực', "
-                "'Tổng số hộ' (see data/schema/)",
-                source,
-            )
+            raise IntakeError(Message("read.no_header", rows=HEADER_SCAN_ROWS), source)
         h = next(i for i, row in enumerate(rows) if any(c is not None for c in row))
     header = combined_headers(rows, h, keys)
     # merged title cells repeat their text across the row: keep each text once
@@ -134,16 +125,13 @@ def _raw_from_rows(
     end = _footer_start(rows, h)
     if end < len(rows):
         footer = [numbers[i] for i in range(end, len(rows)) if any(rows[i])]
-        notes.append(
-            "rows below the table without any number (signatures, notes) were ignored: "
-            + row_ranges(footer)
-        )
+        notes.append(Message("read.footer", rows=row_ranges(footer)))
     for i in range(h + 1, end):
         row = rows[i]
         if not any(c is not None for c in row):
             continue
         if i == h + 1 and _is_numbering_row(row):
-            notes.append(f"row {numbers[i]} holds column numbers; skipped")
+            notes.append(Message("read.numbering_row", row=numbers[i]))
             continue
         body.append((list(row) + [None] * width)[:width])
         body_numbers.append(numbers[i])
@@ -178,9 +166,7 @@ def _check_csv_widths(
                     source,
                     numbers[i],
                     None,
-                    f"the row has {len(rows[i])} cells but the header has {width}: a value "
-                    "probably holds the separator (a comma in a name or a number); put that "
-                    'value in quotes ("...") or remove the separator',
+                    Message("read.extra_cells", cells=len(rows[i]), width=width),
                 )
             )
     last = len(rows) - 1
@@ -195,9 +181,7 @@ def _check_csv_widths(
                 source,
                 numbers[last],
                 None,
-                f"the file ends in the middle of row {numbers[last]} ({len(rows[last])} of "
-                f"{width} cells, no line break at the end): it was probably cut off while being "
-                "copied, downloaded or exported; copy or export the complete file again",
+                Message("read.cut_off", row=numbers[last], cells=len(rows[last]), width=width),
             )
         )
     if problems:
@@ -243,24 +227,20 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
     path = Path(path)
     source = path.name
     if not path.exists():
-        raise IntakeError(f"there is no file {str(path)!r}", source)
+        raise IntakeError(Message("cli.no_file", path=repr(str(path))), source)
     ext = path.suffix.lower()
     if ext in (".csv", ".txt", ".tsv"):
         rows, numbers, notes, shape = csv_rows(path, source)
         return _raw_from_rows(rows, numbers, source, keys, require_known, notes, {}, shape)
     if ext in (".xlsx", ".xlsm"):
         if path.stat().st_size == 0:
-            raise IntakeError("the file is empty", source)
+            raise IntakeError(Message("file.empty"), source)
         grid, numbers, notes, formulas = xlsx_rows(path, sheet, source, keys)
         return _raw_from_rows(grid, numbers, source, keys, require_known, notes, formulas)
     if ext in (".parquet", ".pq"):
         header, frame = parquet_columns(path, source)
         if frame.empty:
-            raise IntakeError(
-                f"the file has no data rows (only its {len(header)} column names); check that "
-                "this is the file with the data, and export it again with its rows",
-                source,
-            )
+            raise IntakeError(Message("read.no_rows", n=len(header)), source)
         return RawTable(
             source=source,
             header=header,
@@ -270,15 +250,9 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
             letters=header,
         )
     if ext == ".xls":
-        raise IntakeError(
-            "old Excel 97-2003 workbooks (.xls) are not read; open the file in Excel and save it "
-            "as .xlsx (Excel Workbook)",
-            source,
-        )
-    raise IntakeError(
-        f"unknown file type {ext or '(no extension)'!r}; give a .csv, .xlsx or .parquet file",
-        source,
-    )
+        raise IntakeError(Message("read.xls"), source)
+    ext_text = repr(ext) if ext else Message("read.no_extension")
+    raise IntakeError(Message("read.unknown_type", ext=ext_text), source)
 
 
 def read_table(path, sheet: str | None = None) -> pd.DataFrame:
@@ -369,20 +343,22 @@ def map_headers(raw: RawTable, table: str) -> tuple[dict[str, int], dict[str, in
             if len(best) == 1:
                 out[col] = best[0]
                 continue
-            where = " and ".join(f"{raw.letters[j]} ('{raw.header[j]}')" for j in positions)
+            where = Joined(
+                [f"{raw.letters[j]} ('{raw.header[j]}')" for j in positions], Message("words.and")
+            )
             problems.append(
                 Problem(
                     raw.source,
                     raw.header_row,
                     col,
-                    f"columns {where} both hold this column; delete or rename one of them",
+                    Message("read.duplicate_column", where=where),
                 )
             )
             out[col] = positions[0]
         else:
             out[col] = positions[0]
     if ignored:
-        raw.notes.append("columns not in the schema were ignored: " + ", ".join(ignored))
+        raw.notes.append(Message("read.ignored_columns", columns=", ".join(ignored)))
     return out, aux, problems
 
 

@@ -216,7 +216,7 @@ def area_resolver(geo: Geography, former: Callable[[str, str | None], str]) -> R
             try:
                 return former(text, level)
             except UnknownAreaError as err:
-                known = "ambiguous" in str(err) or err.candidates  # a former commune's name
+                known = err.ambiguous or err.candidates  # a former commune's name
                 hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
@@ -249,7 +249,7 @@ def commune_resolver(geo: Geography) -> Callable[[str, str | None, str, str], st
             try:
                 return former(text, district)
             except UnknownAreaError as err:
-                known = "ambiguous" in str(err) or err.candidates  # a former commune's name
+                known = err.ambiguous or err.candidates  # a former commune's name
                 hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
@@ -327,13 +327,13 @@ def _resolve_new(geo: Geography, text: str, level: str | None, why: str) -> str:
     try:
         return geo.resolve_new_commune(text)
     except UnknownAreaError as err:
-        if "ambiguous" in str(err):
+        if err.ambiguous:
             raise
         first = err
     try:
         code = geo.resolve_commune(text)
     except UnknownAreaError as err:
-        if "ambiguous" in str(err):  # several former communes of this name, none a new one
+        if err.ambiguous:  # several former communes of this name, none a new one
             raise UnknownAreaError(
                 Message(
                     "systems.former_names",

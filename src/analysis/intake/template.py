@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from analysis.core.messages import Message
 from analysis.intake.headers import AREA_NAME_HEADERS, column_headers
 from analysis.reference import schema
 from analysis.reference.geography import Geography, load_geography
@@ -102,7 +103,9 @@ def template_columns(year: int, level: str = "district") -> list[str]:
         especially-difficult flag; ``synthetic`` is never in a template.
     """
     if level not in schema.LEVELS:
-        raise ValueError(f"level must be one of {schema.LEVELS}, not {level!r}")
+        raise ValueError(
+            Message("param.one_of", name="level", allowed=schema.LEVELS, value=repr(level))
+        )
     std = standard_for_year(year)
     keep_dep = {f"dep_{i}" for i in std.indicators}
     cols = []
@@ -164,7 +167,9 @@ def write_summary_template(
         If the year is outside every poverty standard.
     """
     if lang not in _TEXT:
-        raise ValueError(f"lang must be one of {sorted(_TEXT)}, not {lang!r}")
+        raise ValueError(
+            Message("param.one_of", name="lang", allowed=sorted(_TEXT), value=repr(lang))
+        )
     geo = geography or load_geography()
     text = _TEXT[lang]
     std = standard_for_year(year)

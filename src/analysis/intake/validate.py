@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
+from analysis.core.messages import Joined, Message
 from analysis.intake.headers import header_label
 from analysis.intake.problems import Problem, column_text, number_text, sort_problems
 from analysis.intake.rules import (
@@ -40,12 +41,9 @@ def _standard_years() -> list[int]:
     return sorted(standard_indicators())
 
 
-def _year_message(value) -> str:
+def _year_message(value) -> Message:
     spans = ", ".join(f"{s.legal_ref} {s.first_year}-{s.last_year}" for s in load_standards())
-    return (
-        f"review year {value} is outside every poverty standard ({spans}); "
-        "check the year (it is the year of the review, not of the report)"
-    )
+    return Message("validate.year_outside", year=value, spans=spans)
 
 
 # -- schemas -----------------------------------------------------------------------------------
@@ -168,52 +166,47 @@ def household_schema(geography: Geography | None = None) -> pa.DataFrameSchema:
 
 # -- translating pandera's failure cases -------------------------------------------------------
 _KIND_WORDS = {
-    "Int64": "a whole number",
-    "Float64": "a number",
-    "boolean": "yes or no (x/có or empty/không)",
-    "str": "text",
+    "Int64": "validate.kind.Int64",  # a whole number
+    "Float64": "validate.kind.Float64",  # a number
+    "boolean": "validate.kind.boolean",  # yes or no (x/có or empty/không)
+    "str": "validate.kind.str",  # text
 }
 
 
-def _column_message(check: str, column: str, value, geography: Geography) -> str:
+def _kind_words(wanted: str, default: str | None = None):
+    """The words for a column type (``Int64`` -> "a whole number"), or ``default``/``wanted``."""
+    if wanted in _KIND_WORDS:
+        return Message(_KIND_WORDS[wanted])
+    return Message("validate.kind.unknown") if default is None else default
+
+
+def _column_message(check: str, column: str, value, geography: Geography) -> Message:
     """Message for a failed column-level check (one cell)."""
     if check == "non_negative" and column not in schema.count_columns():
-        return f"{number_text(value)} is negative, which is impossible here; check the sign and the cell"
+        return Message("validate.negative", value=number_text(value))
     if check == "non_negative":
-        return (
-            f"{number_text(value)} is negative; only the 'other changes' columns may be negative, "
-            "so check the sign"
-        )
+        return Message("validate.negative_count", value=number_text(value))
     if check == "members_min":
-        return f"a household has at least one member, not {number_text(value)}; check the cell"
+        return Message("validate.members_min", value=number_text(value))
     if check == "year_in_standard":
         return _year_message(value)
+    province = geography.province["bare_name"]
     if check == "area_known":
-        return (
-            f"area code {value!r} is not a district or commune of "
-            f"{geography.province['bare_name']}; check the code (codes keep their leading "
-            "zeros: write them as text)"
-        )
+        return Message("validate.area_unknown", code=repr(value), province=province)
     if check == "commune_known":
-        return (
-            f"commune code {value!r} is not a commune of {geography.province['bare_name']}; "
-            "check the code or write the commune's name"
-        )
+        return Message("validate.commune_unknown", code=repr(value), province=province)
     if check == "zone_values":
-        return f"{value!r} is not a zone; write thành thị (urban) or nông thôn (rural)"
+        return Message("cells.not_zone", value=repr(value))
     if check == "level_values":
-        return f"{value!r} is not an area level; write huyện (district) or xã (commune)"
+        return Message("cells.not_level", value=repr(value))
     if check == "class_values":
-        return (
-            f"{value!r} is not a class; write nghèo (poor), cận nghèo (near-poor) "
-            "or không nghèo (not poor)"
-        )
+        return Message("cells.not_class", value=repr(value))
     if check == "not_nullable":
-        return f"the cell is empty; {column_text(column)} must be filled in on every row"
+        return Message("validate.empty_cell", column=column_text(column))
     if check.startswith(("coerce_dtype", "dtype")):
         wanted = check[check.find("(") + 2 : -2]
-        return f"{value!r} is not {_KIND_WORDS.get(wanted, wanted)}; correct the cell"
-    return f"{value!r} fails check {check}"
+        return Message("validate.wrong_type", value=repr(value), kind=_kind_words(wanted, wanted))
+    return Message("validate.fails", value=repr(value), check=check)
 
 
 def _translate(
@@ -252,8 +245,11 @@ def _translate(
             add(
                 None,
                 value,
-                f"required column {column_text(str(value))} is missing; add a column headed "
-                f"'{header_label(str(value))}'",
+                Message(
+                    "validate.missing_column",
+                    column=column_text(str(value)),
+                    header=header_label(str(value)),
+                ),
             )
         elif check == "multiple_fields_uniqueness":
             if i is not None:
@@ -270,8 +266,11 @@ def _translate(
                 add(
                     None,
                     column,
-                    f"the column holds {value} values, not "
-                    f"{_KIND_WORDS.get(check[check.find('(') + 2 : -2], 'the expected type')}",
+                    Message(
+                        "validate.column_type",
+                        type=value,
+                        kind=_kind_words(check[check.find("(") + 2 : -2]),
+                    ),
                 )
             elif (rows[i], column) in unreadable:
                 continue
@@ -282,7 +281,7 @@ def _translate(
             # a check that could not run because the column has the wrong type
             if column in typed_bad:
                 continue
-            add(None, column, f"could not check {check}: {value}")
+            add(None, column, Message("validate.not_checked", check=check, value=value))
         elif (rows[i], column) not in unreadable:
             add(rows[i], column, _column_message(check, column, value, geography))
 
@@ -293,25 +292,25 @@ def _translate(
             positions = list(group.index)
             first = positions[0]
             system = work.at[first, "unit_system"] if "unit_system" in work else None
-            names = ", ".join(_key_text(k, work.at[first, k], geography, system) for k in keys)
+            names = Joined([_key_text(k, work.at[first, k], geography, system) for k in keys], ", ")
             for other in positions[1:]:
                 add(
                     rows[other],
                     None,
-                    f"rows {rows[first]} and {rows[other]} both hold {names}; "
-                    "each key must appear once, so keep one row and delete the other",
+                    Message("validate.duplicate", first=rows[first], row=rows[other], names=names),
                 )
     return problems
 
 
-def _key_text(column: str, value, geography: Geography, system=None) -> str:
+def _key_text(column: str, value, geography: Geography, system=None) -> Message:
     if column in ("area_code", "commune_code"):
         try:
             system = None if system is None or pd.isna(system) else str(system)
-            return f"area {value} ({geography.area_name(str(value), unit_system=system)})"
+            name = geography.area_name(str(value), unit_system=system)
+            return Message("validate.key.area_named", value=value, name=name)
         except Exception:  # noqa: BLE001 - an unknown code is reported elsewhere
-            return f"area {value}"
-    return f"{column.replace('_', ' ')} {value}"
+            return Message("validate.key.area", value=value)
+    return Message(f"validate.key.{column}", value=value)
 
 
 def _validate(

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import paths
+from analysis.core.messages import Joined, Message
 from analysis.reference.names import (
     COMMUNE_PREFIXES,
     DISTRICT_PREFIXES,
@@ -99,7 +100,7 @@ class Geography:
         """Vietnamese name of a district (bare, e.g. ``"Bù Đăng"``, or full)."""
         row = self.districts.loc[self.districts["district_code"] == code]
         if row.empty:
-            raise UnknownAreaError(f"unknown district code {code!r}")
+            raise UnknownAreaError(Message("geo.unknown_district_code", code=repr(code)))
         return row.iloc[0]["bare_name" if bare else "district_name"]
 
     def district_slug(self, code: str) -> str:
@@ -120,7 +121,7 @@ class Geography:
             return self.district_name(code, bare)
         row = self.communes.loc[self.communes["commune_code"] == code]
         if row.empty:
-            raise UnknownAreaError(f"unknown area code {code!r}")
+            raise UnknownAreaError(Message("geo.unknown_area_code", code=repr(code)))
         return row.iloc[0]["bare_name" if bare else "commune_name"]
 
     def resolve_district(self, text: str) -> str:
@@ -167,10 +168,16 @@ class Geography:
         if found not in within:  # a code names its commune whatever the district says
             home = self.communes.set_index("commune_code").at[found, "district_code"]
             raise UnknownAreaError(
-                f"commune {str(text).strip()!r} is {index.units[found][0]} ({found}) of "
-                f"{self.district_name(home, bare=False)}, but the district given is "
-                f"{str(district).strip()!r} ({self.district_name(code, bare=False)}, {code}); "
-                "correct the commune code or the district"
+                Message(
+                    "geo.commune_elsewhere",
+                    text=repr(str(text).strip()),
+                    full=index.units[found][0],
+                    found=found,
+                    home=self.district_name(home, bare=False),
+                    district=repr(str(district).strip()),
+                    district_name=self.district_name(code, bare=False),
+                    code=code,
+                )
             )
         return found
 
@@ -232,8 +239,10 @@ class Geography:
             names = [row.unit_system, *str(row.aliases).split("|")]
             if key in {fold(n) for n in names if n.strip()}:
                 return str(row.unit_system)
-        known = " or ".join(f"'{n}'" for n in self.unit_systems["unit_system"])
-        raise UnknownAreaError(f"{str(text)!r} is not a unit system; write {known}")
+        known = Joined([f"'{n}'" for n in self.unit_systems["unit_system"]], Message("words.or"))
+        raise UnknownAreaError(
+            Message("rule.unit_system.unknown", value=repr(str(text)), known=known)
+        )
 
     def new_commune_codes(self) -> set[str]:
         """Codes of the new communes of 1 July 2025."""
@@ -243,7 +252,7 @@ class Geography:
         """Vietnamese name of a new commune (bare, e.g. ``"Phước Bình"``, or full)."""
         row = self.new_communes.loc[self.new_communes["commune_code"] == code]
         if row.empty:
-            raise UnknownAreaError(f"unknown new commune code {code!r}")
+            raise UnknownAreaError(Message("geo.unknown_new_code", code=repr(code)))
         return row.iloc[0]["bare_name" if bare else "commune_name"]
 
     def resolve_new_commune(self, text: str) -> str:

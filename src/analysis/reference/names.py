@@ -19,6 +19,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA
 
 from analysis.core.errors import WorkbookError
+from analysis.core.messages import Joined, Message
 
 # Unit prefixes as written in spreadsheets, longest first, already normalised (see `fold`).
 _PREFIXES = (
@@ -61,6 +62,14 @@ class UnknownAreaError(WorkbookError, ValueError):
     def __init__(self, message: str, candidates=()):
         super().__init__(message)
         self.candidates = tuple(sorted(candidates))
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the name matches several units (whatever language the message is shown in)."""
+        said = self.args[0] if self.args else ""
+        if isinstance(said, Message):
+            return said.key == "names.ambiguous"
+        return "ambiguous" in str(said)
 
 
 def fold(text: str) -> str:
@@ -244,10 +253,9 @@ class NameIndex:
             return raw
         if raw.isdigit() and raw.zfill(self.width) in self.codes:
             return raw.zfill(self.width)
+        kind = self._kind()
         if not raw:
-            raise UnknownAreaError(
-                f"unknown {self.kind}: the name is empty; write a name or a code"
-            )
+            raise UnknownAreaError(Message("names.empty", kind=kind))
         outside: set[str] = set()
         ambiguous: frozenset = frozenset()
         for exact_key, folded_key in (
@@ -267,23 +275,25 @@ class NameIndex:
         if ambiguous:
             raise UnknownAreaError(self._ambiguous(raw, ambiguous, within is not None), ambiguous)
         if outside:
-            named = " and ".join(self.label(c) for c in sorted(outside))
-            verb = "is" if len(outside) == 1 else "are"
+            named = Joined([self.label(c) for c in sorted(outside)], Message("words.and"))
+            key = "names.outside.one" if len(outside) == 1 else "names.outside.many"
             raise UnknownAreaError(
-                f"unknown {self.kind} {raw!r} in {where}: {named} {verb} elsewhere; correct "
-                f"the district or the {self.kind}, or write the {self.kind}'s code",
-                outside,
+                Message(key, kind=kind, text=repr(raw), where=where, named=named), outside
             )
         close = self.closest(raw, within)
         if close:
             names = ", ".join(self._shown(close))
-            raise UnknownAreaError(f"unknown {self.kind} {raw!r}; closest known names: {names}")
+            raise UnknownAreaError(Message("names.closest", kind=kind, text=repr(raw), names=names))
         scope = where or self.place
         raise UnknownAreaError(
-            f"unknown {self.kind} {raw!r}: not in this province ({scope} has no {self.kind} of "
-            f"that name or one close to it); check that the file or parameter is for "
-            f"{self.place}, or write the {self.kind}'s code"
+            Message(
+                "names.not_in_province", kind=kind, text=repr(raw), scope=scope, place=self.place
+            )
         )
+
+    def _kind(self) -> Message:
+        """The kind of unit as messages name it ("district", "huyện"...)."""
+        return Message(f"names.kind.{self.kind.replace(' ', '_')}")
 
     def closest(self, text: str, within: frozenset | None = None, n: int = 3) -> list[str]:
         """The codes of the names closest to ``text``, closest first (at most ``n``).
@@ -323,25 +333,24 @@ class NameIndex:
         bare = [self.units[c][1] for c in codes]
         return [f"{b} ({c})" if bare.count(b) > 1 else b for b, c in zip(bare, codes, strict=True)]
 
-    def _ambiguous(self, raw: str, codes: frozenset, within: bool) -> str:
+    def _ambiguous(self, raw: str, codes: frozenset, within: bool) -> Message:
         codes_sorted = sorted(codes)
         units = [self.units[c] for c in codes_sorted]
-        fixes = []
+        fixes: list = []
         bare = {b for _, b, _ in units}
+        either = Message("words.or")
         if len({_exact_key(b) for b in bare}) > 1:
-            spelled = " or ".join(f"'{b}'" for b in sorted(bare))
-            fixes.append(f"write the name with its diacritics ({spelled})")
+            spelled = Joined([f"'{b}'" for b in sorted(bare)], either)
+            fixes.append(Message("names.fix.diacritics", spelled=spelled))
         if len({f for f, _, _ in units}) > 1 and len({fold(f) for f, _, _ in units}) > 1:
-            full = " or ".join(f"'{f}'" for f in sorted({f for f, _, _ in units}))
-            fixes.append(f"write the full name ({full})")
+            full = Joined([f"'{f}'" for f in sorted({f for f, _, _ in units})], either)
+            fixes.append(Message("names.fix.full", full=full))
         if not within and len({d for _, _, d in units}) > 1:
-            fixes.append("give the district")
-        fixes.append("give the code")
-        how = ", ".join(fixes[:-1]) + (" or " if len(fixes) > 1 else "") + fixes[-1]
-        named = " and ".join(self.label(c) for c in codes_sorted)
-        return (
-            f"{self.kind} name {raw!r} is ambiguous: it matches {named}; to tell them apart, {how}"
-        )
+            fixes.append(Message("names.fix.district"))
+        fixes.append(Message("names.fix.code"))
+        how = fixes[0] if len(fixes) == 1 else Joined([Joined(fixes[:-1], ", "), fixes[-1]], either)
+        named = Joined([self.label(c) for c in codes_sorted], Message("words.and"))
+        return Message("names.ambiguous", kind=self._kind(), text=repr(raw), named=named, how=how)
 
 
 def _exact_key(text: str) -> str:
