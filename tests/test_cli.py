@@ -4,6 +4,8 @@ Unexpected errors are simulated by replacing a command's function in `analysis.c
 the expected lines are written out in full.
 """
 
+import argparse
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from analysis import cli as analysis_cli
+from analysis.core import messages as m
+from analysis.core.messages import messages_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 
@@ -87,6 +91,70 @@ def tmp_logs(tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+def _parsers(parser):
+    """``parser`` and every command's parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_option_of_every_command_has_help_in_the_language(lang):
+    with messages_in(lang):
+        parser = analysis_cli.build_parser()
+        other = "en" if lang == "vi" else "vi"
+        parsers = list(_parsers(parser))
+        assert {p.prog.split()[-1] for p in parsers[1:]} == set(analysis_cli.COMMANDS)
+        for p in parsers:
+            for action in p._actions:
+                name = action.option_strings or [action.dest]
+                assert action.help and action.help.strip(), f"{p.prog} {name[0]} has no help"
+                # the help is the catalogue's text in this language, not the other one's
+                keys = [k for k, t in m.messages().items() if t[lang] == action.help]
+                assert keys, f"{p.prog} {name[0]}: {action.help!r} is not a {lang} catalogue text"
+                assert all(m.messages()[k][other] != action.help for k in keys)
+            text = p.format_help()  # formats every help with its %(default)s
+            assert "%(" not in text
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_report_help_is_vietnamese_by_default_and_english_with_lang_en():
+    env = {k: v for k, v in os.environ.items() if k not in ("BPWB_LANG", "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "C.UTF-8"
+    run = [sys.executable, "-m", "analysis", "report", "--help"]
+    vi = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert vi.returncode == 0, vi.stderr
+    out = _flat(vi.stdout)
+    assert out.startswith("cách dùng: python -m analysis report")
+    assert "tùy chọn:" in out
+    assert "--year YEAR năm rà soát hoặc 'latest' (năm mới nhất) (mặc định: latest)" in out
+    assert "không hiển thị tỷ lệ tính trên ít hộ hơn số này (mặc định: 50)" in out
+    assert "review year" not in out
+    en = subprocess.run([*run, "--lang", "en"], capture_output=True, text=True, env=env)
+    assert en.returncode == 0, en.stderr
+    out = _flat(en.stdout)
+    assert out.startswith("usage: python -m analysis report")
+    assert "--year YEAR review year or 'latest' (default: latest)" in out
+    assert "rates on fewer households are not shown (default: 50)" in out
+    assert "năm rà soát" not in out
+
+
+def test_bench_options_all_have_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        analysis_cli.main(["bench", "--help", "--lang", "vi"])
+    assert info.value.code == 0
+    out = _flat(capsys.readouterr().out)
+    assert "--repeats REPEATS số lần chạy mỗi bước đo" in out
+    assert "(mặc định: 3)" in out
+    assert "--households HOUSEHOLDS số hộ giả lập" in out
+    assert "--cases CASES các phép đo cần chạy" in out
 
 
 def test_every_command_is_covered(capsys):

@@ -43,8 +43,12 @@ def test_every_message_has_both_languages_with_the_same_fields():
         assert vi != en, f"{key!r} is not translated"
 
 
+#: Callables whose first argument is a catalogue key (cli.py's ``_help`` is ``Message(key).text()``).
+MESSAGE_CALLS = ("Message", "_help")
+
+
 def _message_calls() -> tuple[set[str], set[str]]:
-    """Keys given as literals to ``Message(...)`` in the package, and prefixes of f-string keys.
+    """Keys given as literals to ``Message(...)`` (or ``_help(...)``) in the package, and prefixes of f-string keys.
 
     Literals in a dict or tuple that a ``Message`` call takes its key from (``key=...``) are found
     as string constants that look like a catalogue key of a known prefix.
@@ -54,7 +58,8 @@ def _message_calls() -> tuple[set[str], set[str]]:
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Message"):
+            called = getattr(node, "func", None)
+            if not (isinstance(node, ast.Call) and getattr(called, "id", None) in MESSAGE_CALLS):
                 continue
             if not node.args:
                 continue

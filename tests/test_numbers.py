@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from analysis.core.messages import messages_in
 from analysis.core.numbers import (
     NumberParseError,
     format_number,
@@ -83,6 +84,22 @@ def test_fraction_in_count_is_an_error(text):
 def test_boolean_is_not_a_number():
     with pytest.raises(NumberParseError, match="yes/no"):
         parse_number(True)
+
+
+@pytest.mark.parametrize(
+    ("text", "integer", "vi"),
+    [
+        ("12a", False, "'12a' không phải là số"),
+        ("12,5", True, "'12,5' không phải là số nguyên"),
+        (True, False, "True là giá trị đúng/sai, không phải số"),
+    ],
+)
+def test_parse_errors_are_vietnamese_in_a_vietnamese_session(text, integer, vi):
+    with pytest.raises(NumberParseError) as info:
+        parse_number(text, integer=integer)
+    with messages_in("vi"):
+        assert str(info.value) == vi
+    assert info.value.text("vi") == vi
 
 
 def test_format_number():

@@ -26,8 +26,8 @@ Messages
 --------
 Messages (errors, usage errors, what was written) are in Vietnamese by default and in English with
 ``--lang en`` (before or after the command's name; ``report --lang en,vi`` uses its first
-language), else as ``BPWB_LANG`` or the locale say (:mod:`analysis.core.messages`). The help texts
-are in English.
+language), else as ``BPWB_LANG`` or the locale say (:mod:`analysis.core.messages`). So are the help
+texts (``--help``): the parser is built once the message language is known.
 """
 
 from __future__ import annotations
@@ -49,14 +49,6 @@ from analysis.core.messages import ENV_VAR, Message, set_message_language
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
-
-DEBUG_HELP = "show the traceback of an error (for a bug report)"
-LANG_HELP = "language of the messages: vi (default) or en"
-EXIT_CODES_HELP = (
-    "exit codes: 0 done; 1 problems found or reports failed; 2 a bad option, file or value "
-    "(the message says what to fix); 3 an unexpected error (the message says where its "
-    "traceback is; --debug shows it); 130 interrupted"
-)
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
@@ -233,12 +225,38 @@ def usage_message(text: str) -> str:
     return text
 
 
+def _help(key: str) -> str:
+    """The help text ``key`` of the catalogue in the message language (``%(default)s`` kept)."""
+    return Message(key).text()
+
+
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are in the message language."""
+    """An argument parser whose help and usage errors are in the message language.
+
+    Its headings and its ``--help`` option are the catalogue's too (``help.positionals``,
+    ``help.options``, ``help.help``), in the language set when it is built.
+    """
+
+    def __init__(self, *args, add_help: bool = True, parents=(), **kwargs):
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = _help("help.positionals")
+        self._optionals.title = _help("help.options")
+        if add_help:
+            self.add_argument(
+                "-h", "--help", action="help", default=argparse.SUPPRESS, help=_help("help.help")
+            )
+        for parent in parents:  # after -h, as argparse's own ``parents`` would be
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
 
     def format_usage(self) -> str:
         """The usage line, its "usage:" in the message language."""
         text = super().format_usage()
+        return re.sub(r"^usage:", Message("usage.usage").text(), text)
+
+    def format_help(self) -> str:
+        """The help, its "usage:" in the message language."""
+        text = super().format_help()
         return re.sub(r"^usage:", Message("usage.usage").text(), text)
 
     def error(self, message: str):
@@ -269,91 +287,97 @@ def message_lang_of(argv: Sequence[str]) -> str | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
+    """The argument parser of every command, its help texts in the message language.
+
+    The language is the one in force when it is built (`message_language`): `main` sets it from
+    ``--lang`` before building the parser.
+    """
+    langs = list(LANGS)
+    data_help = _help("help.data_file")
     parser = Parser(
-        prog="python -m analysis", description=__doc__.split("\n")[0], epilog=EXIT_CODES_HELP
+        prog="python -m analysis",
+        description=_help("help.description"),
+        epilog=_help("help.epilog"),
     )
-    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument("--debug", action="store_true", help=_help("help.debug"))
+    lang_help = _help("help.lang")
     parser.add_argument(
-        "--lang", dest="message_lang", choices=list(LANGS), metavar="LANG", help=LANG_HELP
+        "--lang", dest="message_lang", choices=langs, metavar="LANG", help=lang_help
     )
     # --debug after the command's name too; SUPPRESS keeps a --debug given before it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser(
-        "summary", help="print the province summary of a review year", parents=[common]
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=_help("help.debug")
     )
-    p.add_argument("--year", type=int, default=None, help="review year (default: latest)")
-    p.add_argument("--lang", choices=list(LANGS), default="vi", help="language of the summary")
-    p.add_argument("--data", default=None, help="summary or household file (default: bundled)")
+    sub = parser.add_subparsers(dest="command", required=True, help=_help("help.commands"))
 
-    p = sub.add_parser("validate", help="check data files; exit 1 on any problem", parents=[common])
-    p.add_argument("files", nargs="+", help="summary or household files (CSV, xlsx, Parquet)")
-    p.add_argument("--lang", choices=list(LANGS), default=None, help=LANG_HELP)
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, parents=[common])
 
-    p = sub.add_parser("template", help="write a blank Excel summary form", parents=[common])
-    p.add_argument("path")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--level", choices=["district", "commune"], default="district")
-    p.add_argument("--lang", choices=list(LANGS), default="vi", help="language of the form")
+    p = command("summary", _help("help.summary"))
+    p.add_argument("--year", type=int, default=None, help=_help("help.summary.year"))
+    p.add_argument("--lang", choices=langs, default="vi", help=_help("help.summary.lang"))
+    p.add_argument("--data", default=None, help=_help("help.summary.data"))
 
-    p = sub.add_parser("data", help="ensure or check the bundled data", parents=[common])
-    p.add_argument("action", choices=["ensure", "check"])
-    p.add_argument("--lang", choices=list(LANGS), default=None, help=LANG_HELP)
+    p = command("validate", _help("help.validate"))
+    p.add_argument("files", nargs="+", help=_help("help.validate.files"))
+    p.add_argument("--lang", choices=langs, default=None, help=lang_help)
 
-    p = sub.add_parser(
-        "backtest",
-        help="forecast errors, interval coverage and reliability (calibration study)",
-        parents=[common],
-    )
-    p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")
-    p.add_argument("--lang", choices=list(LANGS), default=None, help=LANG_HELP)
-    p.add_argument("--seed", type=int, default=47, help="seed of the simulations")
+    p = command("template", _help("help.template"))
+    p.add_argument("path", help=_help("help.template.path"))
+    p.add_argument("--year", type=int, required=True, help=_help("help.template.year"))
     p.add_argument(
-        "--paths", type=_at_least(1), default=1000, help="simulated paths per model and fit"
+        "--level",
+        choices=["district", "commune"],
+        default="district",
+        help=_help("help.template.level"),
     )
+    p.add_argument("--lang", choices=langs, default="vi", help=_help("help.template.lang"))
+
+    p = command("data", _help("help.data"))
+    p.add_argument("action", choices=["ensure", "check"], help=_help("help.data.action"))
+    p.add_argument("--lang", choices=langs, default=None, help=lang_help)
+
+    p = command("backtest", _help("help.backtest"))
+    p.add_argument("--data", default=None, help=data_help)
+    p.add_argument("--lang", choices=langs, default=None, help=lang_help)
+    p.add_argument("--seed", type=int, default=47, help=_help("help.backtest.seed"))
+    p.add_argument("--paths", type=_at_least(1), default=1000, help=_help("help.backtest.paths"))
+    p.add_argument("--no-holdout", action="store_true", help=_help("help.backtest.no_holdout"))
+    p.add_argument("--out", default=None, help=_help("help.backtest.out"))
     p.add_argument(
-        "--no-holdout", action="store_true", help="leave out the held-out years 2025-2026"
-    )
-    p.add_argument("--out", default=None, help="also write the tables as Markdown to this file")
-    p.add_argument(
-        "--write-calibration",
-        action="store_true",
-        help="write the fitted recalibration factors to projection/calibration.csv",
+        "--write-calibration", action="store_true", help=_help("help.backtest.write_calibration")
     )
 
-    p = sub.add_parser("report", help="build reports (the main job)", parents=[common])
-    p.add_argument("--year", default="latest", help="review year or 'latest'")
+    p = command("report", _help("help.report"))
+    p.add_argument("--year", default="latest", help=_help("help.report.year"))
+    p.add_argument("--areas", default="all", help=_help("help.report.areas"))
+    p.add_argument("--lang", default="vi", type=_languages, help=_help("help.report.lang"))
     p.add_argument(
-        "--areas", default="all", help="'all', 'province', or names/codes, comma-separated"
+        "--formats", default="html,pdf,xlsx", type=_formats, help=_help("help.report.formats")
     )
-    p.add_argument(
-        "--lang", default="vi", type=_languages, help="vi, en, or vi,en (messages: the first)"
-    )
-    p.add_argument(
-        "--formats", default="html,pdf,xlsx", type=_formats, help="html, pdf, xlsx, comma-separated"
-    )
-    p.add_argument("--data", default=None, help="data file (default: bundled synthetic data)")
+    p.add_argument("--data", default=None, help=data_help)
     p.add_argument(
         "--min-households",
         type=_at_least(0),
         default=50,
-        help="rates on fewer households are not shown (default 50)",
+        help=_help("help.report.min_households"),
+    )
+    p.add_argument("--workers", type=_at_least(0), default=None, help=_help("help.report.workers"))
+    p.add_argument(
+        "--engine", choices=["fork", "kernel"], default="fork", help=_help("help.report.engine")
     )
     p.add_argument(
-        "--workers", type=_at_least(0), default=None, help="parallel workers (default or 0: cores)"
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help=_help("help.report.executor"),
     )
-    p.add_argument("--engine", choices=["fork", "kernel"], default="fork")
-    p.add_argument("--executor", choices=["local", "dask"], default="local")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
-    p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
-    p.add_argument("--geojson", default=None, help="district boundaries for a real choropleth")
+    p.add_argument("--scheduler", default=None, help=_help("help.report.scheduler"))
+    p.add_argument("--force", action="store_true", help=_help("help.report.force"))
+    p.add_argument("--geojson", default=None, help=_help("help.report.geojson"))
 
-    p = sub.add_parser(
-        "bench", help="run the benchmarks (writes bench/results.md and .csv)", parents=[common]
-    )
+    p = command("bench", _help("help.bench"))
     from analysis.benchmarks.bench import add_arguments
 
     add_arguments(p)

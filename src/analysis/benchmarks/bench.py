@@ -44,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis.core import paths
+from analysis.core.messages import Message
 
 CASES = ("B1", "B2", "B3", "B4", "B5")
 CSV_COLUMNS = [
@@ -622,22 +623,19 @@ def _b4_section(manifest: dict, rows: list[Row], log=None) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The bench options (``python -m analysis.benchmarks.bench``; cli.py's ``bench`` has a subset)."""
-    parser.add_argument("--cases", default=",".join(CASES))
-    parser.add_argument("--only", default=None, help="run only these cases, e.g. B5")
-    parser.add_argument(
-        "--b5-rows", type=int, default=None, help="rows of B5's national-size files (27 M)"
-    )
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--households", type=int, default=27_000_000)
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny sizes, one run")
-    parser.add_argument("--areas", default=None, help="report areas (default all; quick: 696)")
-    parser.add_argument(
-        "--naive-areas", type=int, default=None,
-        help="run the naive loop over the first N areas only and extrapolate (stated in table)",
-    )  # fmt: skip
-    parser.add_argument("--out", default=None, help="output folder (default bench/)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
+    """The bench options (``python -m analysis.benchmarks.bench``; cli.py's ``bench`` has a subset).
+
+    Their help texts are the catalogue's ``bench.help.<option>``, in the message language.
+    """
+    options = {
+        "--cases": {"default": ",".join(CASES)}, "--only": {}, "--b5-rows": {"type": int},
+        "--repeats": {"type": int, "default": 3}, "--households": {"type": int, "default": 27_000_000},
+        "--quick": {"action": "store_true"}, "--areas": {}, "--naive-areas": {"type": int},
+        "--out": {}, "--keep": {"action": "store_true"},
+    }  # fmt: skip
+    for flag, kwargs in options.items():
+        key = flag.removeprefix("--").replace("-", "_")
+        parser.add_argument(flag, help=Message(f"bench.help.{key}").text(), **kwargs)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,13 @@ import unicodedata
 from babel.numbers import format_decimal
 
 from analysis.core.errors import WorkbookError
+from analysis.core.messages import Message
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 
 
 class NumberParseError(WorkbookError, ValueError):
-    """A cell that is not a number in any accepted writing."""
+    """A cell that is not a number in any accepted writing (its message in the message language)."""
 
 
 def _locale(lang: str) -> str:
@@ -157,7 +158,7 @@ def parse_number(text, integer: bool = False) -> float:
     if text is None:
         return math.nan
     if isinstance(text, bool):
-        raise NumberParseError(f"{text!r} is a yes/no value, not a number")
+        raise NumberParseError(Message("numbers.yes_no", value=repr(text)))
     if isinstance(text, int | float):
         try:
             value = float(text)
@@ -181,7 +182,7 @@ def parse_number(text, integer: bool = False) -> float:
         elif _DEC_POINT.match(s) or _EN_GROUPED.match(s):
             value = float(s.replace(",", ""))
         else:
-            raise NumberParseError(f"{raw!r} is not a number")
+            raise NumberParseError(Message("numbers.not_number", value=repr(raw)))
     if integer and math.isfinite(value) and value != int(value):
-        raise NumberParseError(f"{text!r} is not a whole number")
+        raise NumberParseError(Message("numbers.not_whole", value=repr(text)))
     return value
