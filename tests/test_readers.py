@@ -108,3 +108,24 @@ def test_file_errors_in_vietnamese():
             in (str(_error(BAD / "summary.json")))
         )
         assert "không tìm thấy dòng tiêu đề trong 30 dòng đầu" in str(_error(BAD / "no_header.csv"))
+
+
+def test_a_summary_parquet_ignores_extra_nested_columns_and_refuses_a_nested_known_one(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = pd.read_csv(ROOT / "data" / "synthetic" / "summary.csv", dtype=str)
+    rows = rows[rows["year"] == "2024"].head(3).reset_index(drop=True)
+    extra = pa.Table.from_pandas(rows, preserve_index=False)
+    extra = extra.append_column("notes_list", pa.array([[1, 2]] * len(rows)))
+    extra = extra.append_column("meta", pa.array([{"a": 1}] * len(rows)))
+    pq.write_table(extra, tmp_path / "extra.parquet")
+    # it ended in "TypeError: unhashable type"; the extra columns are not read
+    table = read_summary(tmp_path / "extra.parquet")
+    assert len(table) == 3 and "notes_list" not in table.columns
+    nested = pa.Table.from_pandas(rows.drop(columns=["poor_end"]), preserve_index=False)
+    nested = nested.append_column("poor_end", pa.array([[1]] * len(rows)))
+    pq.write_table(nested, tmp_path / "nested.parquet")
+    (problem,) = _error(tmp_path / "nested.parquet").problems
+    assert (problem.file, problem.row, problem.column) == ("nested.parquet", None, "poor_end")
+    assert "holds lists or records, not one value per cell" in problem.message

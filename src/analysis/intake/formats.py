@@ -20,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from analysis.core.messages import Message
 from analysis.intake.cells import clean_cell
-from analysis.intake.headers import HEADER_SCAN_ROWS, best_header
+from analysis.intake.headers import HEADER_SCAN_ROWS, best_header, header_key
 from analysis.intake.problems import IntakeError, Problem
 from analysis.reference.geography import fold
 
@@ -328,14 +330,22 @@ def _formula_problems(
 
 
 # -- Parquet -----------------------------------------------------------------------------------
-def parquet_columns(path: Path, source: str) -> tuple[list[str], pd.DataFrame]:
+def parquet_columns(
+    path: Path, source: str, keys: set[str] | frozenset[str] = frozenset()
+) -> tuple[list[str], pd.DataFrame]:
     """The headers and cells of a Parquet file.
+
+    Columns of a nested type (lists, structs, maps) hold no cell a form has: they are not read
+    when their header is not one of ``keys`` (extra columns are ignored, whatever their type),
+    and a known column of a nested type is refused with a message naming it.
 
     Parameters
     ----------
     path : Path
     source : str
         File name for the problems.
+    keys : set of str
+        The `analysis.intake.headers.header_key` of every header the table may have.
 
     Returns
     -------
@@ -348,12 +358,22 @@ def parquet_columns(path: Path, source: str) -> tuple[list[str], pd.DataFrame]:
     Raises
     ------
     IntakeError
-        For an empty file or one that is not Parquet.
+        For an empty file, one that is not Parquet, or a known column of a nested type.
     """
     if path.stat().st_size == 0:
         raise IntakeError(Message("file.empty"), source)
     try:
-        data = pd.read_parquet(path)
+        schema = pq.read_schema(path)
+        nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+        known = [name for name in nested if header_key(name) in keys]
+        if known:
+            raise IntakeError(
+                [Problem(source, None, name, Message("parquet.nested")) for name in known]
+            )
+        columns = [f.name for f in schema if f.name not in nested] if nested else None
+        data = pd.read_parquet(path, columns=columns)
+    except IntakeError:
+        raise
     except Exception as err:  # noqa: BLE001 - pyarrow raises many kinds
         error = f"{type(err).__name__}: {err}"
         raise IntakeError(Message("parquet.unreadable", error=error), source) from None

@@ -238,7 +238,7 @@ def read_raw(path, sheet: str | None, keys: set[str], require_known: bool) -> Ra
         grid, numbers, notes, formulas = xlsx_rows(path, sheet, source, keys)
         return _raw_from_rows(grid, numbers, source, keys, require_known, notes, formulas)
     if ext in (".parquet", ".pq"):
-        header, frame = parquet_columns(path, source)
+        header, frame = parquet_columns(path, source, keys)
         if frame.empty:
             raise IntakeError(Message("read.no_rows", n=len(header)), source)
         return RawTable(
