@@ -33,16 +33,15 @@ texts (``--help``): the parser is built once the message language is known.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import platform
 import re
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.core.errors import write_traceback_log
 from analysis.core.i18n import LANGS
 from analysis.core.messages import ENV_VAR, Message, set_message_language
 
@@ -492,20 +491,12 @@ def write_error_log(exc: BaseException, argv: Sequence[str]) -> Path | None:
     Path or None
         ``<tmp>/bpwb-<command>-<UTC time>-<random>.log``; None if it could not be written.
     """
-    command = command_of(argv).replace(" ", "-")
-    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    text = (
+    header = (
         f"command: python -m analysis {' '.join(argv)}\n"
-        f"time: {stamp}\npython: {platform.python_version()} ({sys.executable})\n"
-        f"platform: {platform.platform()}\n\n" + "".join(traceback.format_exception(exc))
+        f"python: {platform.python_version()} ({sys.executable})\n"
+        f"platform: {platform.platform()}"
     )
-    try:
-        handle, name = tempfile.mkstemp(prefix=f"bpwb-{command}-{stamp}-", suffix=".log")
-        with open(handle, "w", encoding="utf-8") as log:
-            log.write(text)
-    except OSError:
-        return None
-    return Path(name)
+    return write_traceback_log(exc, command_of(argv).replace(" ", "-"), header)
 
 
 if __name__ == "__main__":

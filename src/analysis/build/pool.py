@@ -240,22 +240,10 @@ def write_startup_log(exc: BaseException) -> Path | None:
     Path or None
         ``<tmp>/bpwb-report-worker-<UTC time>-<random>.log``; None if it could not be written.
     """
-    import tempfile
-    import traceback
-    from datetime import UTC, datetime
+    from analysis.core.errors import write_traceback_log
 
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    text = (
-        f"report worker process {os.getpid()} ({sys.executable}) could not start\n"
-        f"time: {stamp}\n\n" + "".join(traceback.format_exception(exc))
-    )
-    try:
-        handle, name = tempfile.mkstemp(prefix=f"bpwb-report-worker-{stamp}-", suffix=".log")
-        with open(handle, "w", encoding="utf-8") as log:
-            log.write(text)
-    except OSError:
-        return None
-    return Path(name)
+    header = f"report worker process {os.getpid()} ({sys.executable}) could not start"
+    return write_traceback_log(exc, "report-worker", header)
 
 
 def startup_error_line(exc: BaseException, log: Path | None) -> str:

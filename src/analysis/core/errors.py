@@ -9,6 +9,8 @@ language (Vietnamese by default, English with ``--lang en``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class WorkbookError(Exception):
     """Bad input or a bad parameter, with a message that says what to fix.
@@ -32,3 +34,37 @@ class WorkbookError(Exception):
 def is_user_error(exc: BaseException) -> bool:
     """Whether ``exc`` is the user's to fix (a `WorkbookError` or a missing file)."""
     return isinstance(exc, WorkbookError | FileNotFoundError)
+
+
+def write_traceback_log(exc: BaseException, name: str, header: str) -> Path | None:
+    """Write ``header``, the UTC time and the traceback of ``exc`` to a new file in the temp folder.
+
+    For the one-line error of a command or a worker that failed unexpectedly: the line names the
+    file, the file holds what a bug report needs.
+
+    Parameters
+    ----------
+    exc : BaseException
+    name : str
+        What failed, in the file's name (``"report"``, ``"report-worker"``).
+    header : str
+        First lines of the file (the command line, the process), ending without a newline.
+
+    Returns
+    -------
+    Path or None
+        ``<tmp>/bpwb-<name>-<UTC time>-<random>.log``; None if it could not be written.
+    """
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = f"{header}\ntime: {stamp}\n\n" + "".join(traceback.format_exception(exc))
+    try:
+        handle, path = tempfile.mkstemp(prefix=f"bpwb-{name}-{stamp}-", suffix=".log")
+        with open(handle, "w", encoding="utf-8") as log:
+            log.write(text)
+    except OSError:
+        return None
+    return Path(path)

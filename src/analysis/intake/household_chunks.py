@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,10 +36,9 @@ from analysis.intake.cells import has_number
 from analysis.intake.formats import sniff_delimiter
 from analysis.intake.headers import HEADER_SCAN_ROWS, best_header, combined_headers
 from analysis.intake.problems import IntakeError, Problem, row_ranges
-from analysis.intake.readers import RawTable, read_raw
+from analysis.intake.readers import RawTable, is_numbering_row, read_raw
 
 _PREFIX_BYTES = 1 << 20
-_NUMBERING = re.compile(r"^\(?([0-9]{1,3}|[A-Za-z])\)?$")
 
 
 @dataclass
@@ -122,15 +120,6 @@ def _detect_encoding(head: bytes) -> tuple[str, str, int]:
         return "cp1258", "Windows-1258", 0
 
 
-def _is_numbering_row(row: list) -> bool:
-    """The row of column numbers under a form's header ((1) (2) (3)... or A B 1 2)."""
-    cells = [str(c).strip() for c in row if c is not None]
-    if len(cells) < 3 or not all(_NUMBERING.match(c) for c in cells):
-        return False
-    numbers = [int(re.sub(r"\D", "", c)) for c in cells if re.sub(r"\D", "", c)]
-    return len(numbers) >= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
-
-
 def _csv_head(path: Path, keys: set[str]):
     """Encoding, delimiter, header row index and header texts from the first lines."""
     with open(path, "rb") as fh:
@@ -155,7 +144,7 @@ def _csv_head(path: Path, keys: set[str]):
         if reader.line_num != len(rows):
             raise StreamFallbackError  # a quoted line break: line numbers need the whole-file reader
     h, score = best_header(rows[:HEADER_SCAN_ROWS], keys)
-    if score == 0 or h + 1 >= len(rows) or _is_numbering_row(rows[h + 1]):
+    if score == 0 or h + 1 >= len(rows) or is_numbering_row(rows[h + 1]):
         raise StreamFallbackError
     header = combined_headers(rows, h, keys)
     return encoding, name, delimiter, h, header, rows[: h + 2]

@@ -88,7 +88,7 @@ class RawTable:
 _NUMBERING = re.compile(r"^\(?([0-9]{1,3}|[A-Za-z])\)?$")
 
 
-def _is_numbering_row(row: list) -> bool:
+def is_numbering_row(row: list) -> bool:
     """The row of column numbers that forms put under the header: (1) (2) (3) ... or A B 1 2."""
     cells = [str(c).strip() for c in row if c is not None]
     if len(cells) < 3 or not all(_NUMBERING.match(c) for c in cells):
@@ -130,7 +130,7 @@ def _raw_from_rows(
         row = rows[i]
         if not any(c is not None for c in row):
             continue
-        if i == h + 1 and _is_numbering_row(row):
+        if i == h + 1 and is_numbering_row(row):
             notes.append(Message("read.numbering_row", row=numbers[i]))
             continue
         body.append((list(row) + [None] * width)[:width])
