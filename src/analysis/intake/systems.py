@@ -211,19 +211,7 @@ def area_resolver(geo: Geography, former: Callable[[str, str | None], str]) -> R
         saying so and what to do.
     """
 
-    def resolve(text: str, level: str | None, system: str, why: str) -> str:
-        if system != geo.new_system:
-            try:
-                return former(text, level)
-            except UnknownAreaError as err:
-                known = err.ambiguous or err.candidates  # a former commune's name
-                hint = None if known else _new_commune_hint(geo, text, why)
-                if hint is None:
-                    raise
-                raise UnknownAreaError(hint) from err
-        return _resolve_new(geo, text, level, why)
-
-    return resolve
+    return _two_system_resolver(geo, former, lambda level: level)
 
 
 def commune_resolver(geo: Geography) -> Callable[[str, str | None, str, str], str]:
@@ -244,17 +232,25 @@ def commune_resolver(geo: Geography) -> Callable[[str, str | None, str, str], st
     def former(text: str, district: str | None) -> str:
         return geo.resolve_commune(text, district=district)
 
-    def resolve(text: str, district: str | None, system: str, why: str) -> str:
+    return _two_system_resolver(geo, former, lambda district: "commune")
+
+
+def _two_system_resolver(geo: Geography, former, new_level) -> Resolver:
+    """``resolve(text, extra, system, why)``: ``former(text, extra)`` in rows by former units
+    (a new commune's name there gets a hint that says so), the new commune of ``text`` at level
+    ``new_level(extra)`` in rows by new commune."""
+
+    def resolve(text: str, extra: str | None, system: str, why: str) -> str:
         if system != geo.new_system:
             try:
-                return former(text, district)
+                return former(text, extra)
             except UnknownAreaError as err:
                 known = err.ambiguous or err.candidates  # a former commune's name
                 hint = None if known else _new_commune_hint(geo, text, why)
                 if hint is None:
                     raise
                 raise UnknownAreaError(hint) from err
-        return _resolve_new(geo, text, "commune", why)
+        return _resolve_new(geo, text, new_level(extra), why)
 
     return resolve
 

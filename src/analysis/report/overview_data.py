@@ -298,7 +298,7 @@ def shown_parameter(name: str, value):
 
     Examples
     --------
-    >>> shown_parameter("data_source", "/home/an/review-2024.xlsx"), shown_parameter("year", 2024)
+    >>> shown_parameter("data_source", "reviews/2024/review-2024.xlsx"), shown_parameter("year", 2024)
     ('review-2024.xlsx', 2024)
     """
     if name in FILE_PARAMETERS and isinstance(value, str) and value:
