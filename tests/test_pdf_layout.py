@@ -2,8 +2,8 @@
 every verdict, chart text legible at print size. Builds Bù Đăng 2025 and 2024 and the province
 overview 2025 (Vietnamese) from the bundled data, so it is slow.
 
-The print rules are ``templates/report.css`` (``@media print``) and ``templates/pdf.css``; the
-first page is `analysis.report.first_page`.
+The PDF is printed by Typst from the HTML page (`analysis.build.typst_pdf`, whose print rules
+are ``templates/report.typ``); the first page is `analysis.report.first_page`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import re
 
 import pytest
 
-from analysis.build.html_report import template_text
 from analysis.core.i18n import label, status_name
 from analysis.report import context
 from analysis.report.context import status_table
@@ -57,10 +56,10 @@ def body_text(page: str) -> str:
 
 
 def content_width_pt() -> float:
-    """The printed text column: A4 less the left and right page margins of ``pdf.css``."""
-    m = re.search(r"@page\s*\{[^}]*?margin:\s*([\d.]+)mm\s+([\d.]+)mm\s+([\d.]+)mm\s+([\d.]+)mm",
-                  template_text("pdf.css"))  # fmt: skip
-    _, right, _, left = (float(v) for v in m.groups())
+    """The printed text column: A4 less the left and right page margins."""
+    from analysis.build.typst_pdf import MARGINS_MM
+
+    _, right, _, left = MARGINS_MM
     return (A4_WIDTH_MM - left - right) * MM
 
 
@@ -123,3 +122,19 @@ def test_charts_name_the_district(built):
     assert not any("Địa bàn" in t for t in titles)
     legends = re.findall(r"<svg\b.*?</svg>", html, re.S)
     assert not any(">Địa bàn<" in s for s in legends)
+
+
+@pytest.mark.parametrize(("slug", "year"), [("bu-dang", 2025), ("province", 2025)])
+def test_pdf_holds_every_table_value_of_the_page(built, slug, year):
+    # one document model: the PDF prints the HTML page's own text (nothing formatted twice)
+    from analysis.build.typst_pdf import parse_page
+
+    html, pdf = built[(slug, year)]
+    flat = "".join("".join(pages_text(pdf)).split())
+    doc, _ = parse_page(html)
+    cells = ["".join("".join(td.itertext()).split()) for td in doc.iter("td")]
+    assert len(cells) > 200
+    missing = [c for c in cells if c not in flat]
+    assert not missing, missing[:10]
+    for h2 in doc.iter("h2"):
+        assert "".join("".join(h2.itertext()).split()) in flat

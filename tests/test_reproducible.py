@@ -26,12 +26,13 @@ FORMATS = ("html", "pdf", "xlsx")
 
 
 def _pdf_dates(pdf: bytes) -> list[bytes]:
-    """CreationDate and ModDate of a PDF (WeasyPrint puts them in a compressed object stream)."""
+    """CreationDate and ModDate of a PDF (in a compressed object stream or not; with or without
+    a space before the value, as WeasyPrint and Typst write them)."""
     text = pdf
     for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         with contextlib.suppress(zlib.error):
             text += zlib.decompress(m.group(1))
-    return re.findall(rb"/(?:CreationDate|ModDate) \(([^)]*)\)", text)
+    return re.findall(rb"/(?:CreationDate|ModDate)\s*\(([^)]*)\)", text)
 
 
 def _build(root, monkeypatch):

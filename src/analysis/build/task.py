@@ -126,9 +126,28 @@ class _Stage:
         t[cpu] = t.get(cpu, 0.0) + time.process_time() - self.c0
 
 
-def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -> None:
+def _print_pdf(html: str, header: str, lang: str, log) -> bytes:
+    """The report's PDF: Typst (`typst_pdf`); WeasyPrint (`pdf_report`) if Typst cannot print it.
+
+    The fallback is written to the report's log with the reason (the PDF then has WeasyPrint's
+    layout of the same page).
+    """
+    from analysis.build import pdf_report, typst_pdf
+
+    try:
+        return typst_pdf.html_to_pdf(html, header, lang=lang)
+    except Exception as exc:  # noqa: BLE001 - any failure of the fast route: print the slow way
+        detail = getattr(exc, "diagnostic", "") or str(exc)
+        log.write(
+            "\n--- PDF: Typst could not print this page; printed with WeasyPrint instead\n"
+            f"{type(exc).__name__}: {detail}\n"
+        )
+        return pdf_report.html_to_pdf(html, None, header, lang=lang)
+
+
+def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float], log) -> None:
     """Render and write the HTML, PDF and xlsx of an executed notebook (timings per stage)."""
-    from analysis.build import html_report, pdf_report, xlsx_report
+    from analysis.build import html_report, xlsx_report
 
     lang, year, area_name = spec["lang"], spec["year"], spec["area_name"]
     year_word = label("report.year", lang)
@@ -147,7 +166,7 @@ def _render(spec: dict, nb, files: dict[str, Path], timings: dict[str, float]) -
                 atomic_write(files["html"], html)
     if "pdf" in spec["formats"]:
         with _Stage(timings, "pdf"):
-            pdf = pdf_report.html_to_pdf(html, None, header, lang=lang)
+            pdf = _print_pdf(html, header, lang, log)
         with _Stage(timings, "write"):
             atomic_write(files["pdf"], pdf)
     if "xlsx" in spec["formats"]:
@@ -215,7 +234,7 @@ def produce_report(spec: dict, t_fork: float, log) -> dict:
                 "files": {"ipynb": files["ipynb"].name, "log": files["log"].name}}  # fmt: skip
     with _Stage(timings, "facts"):
         facts = notebook_facts(spec, log)
-    _render(spec, nb, files, timings)
+    _render(spec, nb, files, timings, log)
     timings["cpu"] = time.process_time()
     return {"status": "ok", "error": None, "timings": timings, "facts": facts,
             "files": {k: v.name for k, v in files.items()}}  # fmt: skip

@@ -67,7 +67,7 @@ def warm_worker(config: RunConfig) -> float:
     import papermill  # noqa: F401
 
     from analysis.build import engine as inprocess
-    from analysis.build import pdf_report
+    from analysis.build import html_report, typst_pdf
 
     if config.engine == "inprocess":
         inprocess.warm_imports()
@@ -88,7 +88,8 @@ def warm_worker(config: RunConfig) -> float:
         from analysis.report.context import preload
 
         preload(**shared)
-    pdf_report.warm_up()
+    html_report.warm_up()
+    typst_pdf.warm_up()  # fonts only: a process that compiled Typst must not fork compilers
     gc.collect()
     gc.freeze()  # keep the warm heap shared with the forked children
     _WARM["key"] = config.warm_key()

@@ -7,9 +7,9 @@ uses (`facts`, `plan_facts`), and the heavier shared computations (target status
 allocations, Alkire-Foster), cached per process so that the batch's warm process computes them
 once for all forked reports (`preload`).
 
-Data: the bundled synthetic dataset (commune-level summary plus household panel) unless
-``data_source`` names a summary or household file (CSV, Excel, Parquet), which is read and
-validated by `analysis.intake.load`. District-level summaries work too (no commune sections then).
+Data: the bundled synthetic dataset unless ``data_source`` names a summary or household file
+(CSV, Excel, Parquet), read and validated by `analysis.intake.load`; district-level summaries
+work too (no commune sections then).
 """
 
 from __future__ import annotations
@@ -185,10 +185,9 @@ def _sum_districts(districts: pd.DataFrame, geo: Geography) -> pd.DataFrame:
 def preload(year: int = 0, data_source: str = "", min_households: int = 50) -> None:
     """Prepare the shared work once in the warm report process, before it forks the reports.
 
-    Loads the data and, for the review year, computes what every report needs (the backtest's
-    model weights, the district allocations of the targets, the Alkire-Foster decomposition), so
-    each forked report reuses them instead of recomputing. The batch runner calls it with its run
-    configuration's values (`analysis.build.config.RunConfig`).
+    Loads the data and, for the review year, computes what every report needs (backtest model
+    weights, the targets' district allocations, Alkire-Foster), so each forked report reuses
+    them. The batch runner calls it with its `analysis.build.config.RunConfig` values.
 
     Parameters
     ----------
@@ -225,10 +224,17 @@ class ReportContext:
     geojson: str = ""
     params: dict = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: _now())
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def summary(self) -> pd.DataFrame:
         return self.data.summary
+
+    def memo(self, key: object, compute):
+        """``compute()`` once per report and ``key`` (e.g. section data the first page shares)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def source(self) -> str:
@@ -236,12 +242,18 @@ class ReportContext:
         return label("source.data", self.lang, file=self.data.label)
 
     def rows(self, level: str | None = None, zone: str = "all") -> pd.DataFrame:
-        """Summary rows of this report's area (or of every area of ``level``), one zone."""
-        s = self.summary
-        s = s[s["zone"] == zone]
-        if level is None:
-            return s[s["area_code"] == self.area_code].sort_values("year")
-        return s[s["area_level"] == level]
+        """Summary rows of this report's area (or of every area of ``level``), one zone.
+
+        Filtered once per report (`memo`); each call gets its own (copy-on-write) frame.
+        """
+
+        def select() -> pd.DataFrame:
+            s = self.summary[self.summary["zone"] == zone]
+            if level is None:
+                return s[s["area_code"] == self.area_code].sort_values("year")
+            return s[s["area_level"] == level]
+
+        return self.memo(("rows", level, zone), select).copy(deep=False)
 
 
 def _now() -> dt.datetime:

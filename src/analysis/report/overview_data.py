@@ -93,6 +93,10 @@ def projections_data(ctx: ReportContext) -> Projections:
     -------
     Projections
     """
+    return ctx.memo("projections_data", lambda: _projections_data(ctx))
+
+
+def _projections_data(ctx: ReportContext) -> Projections:
     from analysis.projection.series import latest_segment
 
     code = "province" if ctx.level == PROVINCE else ctx.area_code

@@ -502,6 +502,10 @@ def new_communes_data(ctx: ReportContext) -> NewCommunes | None:
         new commune for it. A district report lists the new communes any of whose former
         communes lay in the district; the province overview lists them all.
     """
+    return ctx.memo("new_communes_data", lambda: _new_communes_data(ctx))
+
+
+def _new_communes_data(ctx: ReportContext) -> NewCommunes | None:
     raw = ctx.data.new_communes
     geo = ctx.geography
     if raw is None or geo.unit_system_for_year(ctx.year) == geo.former_system:
