@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from analysis.build import parameters, runner
+from analysis.core import paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 REPORT_NB = FIXTURES / "report.ipynb"
@@ -72,3 +73,45 @@ def test_batch_parameters_add_year_and_lang_after_the_jobs_own():
     assert problems == ["parameter lang='vi' conflicts with the batch's lang 'en'"]
     undeclared, _ = parameters.batch_parameters({}, {"area": {}}, 2024, "en")
     assert undeclared == {}  # a notebook without year and lang gets neither
+
+
+@pytest.mark.parametrize("name", ["district_report", "province_overview", "explore"])
+def test_parameters_are_read_as_papermill_reads_them(name):
+    import papermill
+
+    notebook = paths.notebooks_dir() / f"{name}.ipynb"
+    expected = papermill.inspect_notebook(str(notebook))
+    declared = parameters.notebook_parameters(notebook)
+    assert list(declared) == list(expected)
+    for key, spec in expected.items():
+        assert declared[key]["default"] == spec["default"]
+        assert declared[key]["type"].__name__ == spec["inferred_type_name"]
+
+
+def test_parameters_cell_forms(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        'a: int = 3  # help\nb = "x"\nc: str = f"{b}"\nd, e = 1, 2\nprint(a)\n'
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_code_cell("z = 1"), cell]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    declared = parameters.notebook_parameters(path)
+    assert declared == {
+        "a": {"default": "3", "value": 3, "type": int},
+        "b": {"default": '"x"', "value": "x", "type": str},
+        "c": {"default": 'f"{b}"', "value": None, "type": str},  # not a literal: its annotation
+    }
+    # a cell Python cannot parse is read by papermill (line by line)
+    broken = nbformat.v4.new_code_cell("a = (\nb = 2")
+    broken.metadata["tags"] = ["parameters"]
+    nb.cells = [broken]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    nbformat.write(nb, path)
+    assert parameters.notebook_parameters(path) == {
+        "a": {"default": "(", "value": None, "type": None},
+        "b": {"default": "2", "value": 2, "type": int},
+    }

@@ -74,7 +74,7 @@ def plan_jobs(
     }
     if year is not None:
         common.update(year=int(year), lang=lang)
-    from analysis.report.context import area_title
+    from analysis.reference.geography import area_title
 
     def shown(name: str, level: str) -> str:  # after 1 July 2025: former districts...
         return name if year is None else area_title(geo, name, level, int(year), lang)

@@ -395,3 +395,26 @@ def _strip_unit_prefix(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix) :]
     return name
+
+
+def area_title(geo: Geography, name: str, level: str, year: int, lang: str) -> str:
+    """An area's name as reports of review ``year`` write it: after the merger of 1 July 2025
+    a district is a former district ("Bù Đăng (huyện cũ)") and the province is now part of
+    Đồng Nai; before, the name as it is.
+
+    Parameters
+    ----------
+    geo : Geography
+    name : str
+        The area's name.
+    level : {"district", "province"}
+    year : int
+        Review year.
+    lang : {"vi", "en"}
+    """
+    from analysis.core.i18n import label
+
+    if geo.unit_system_for_year(int(year)) == geo.former_system:
+        return name
+    key = "area.former_district" if level == "district" else "area.former_province"
+    return label(key, lang, name=name)

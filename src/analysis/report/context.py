@@ -28,7 +28,7 @@ from analysis.core import paths
 from analysis.core.errors import WorkbookError
 from analysis.core.i18n import label
 from analysis.core.numbers import format_number, format_percent
-from analysis.reference.geography import Geography, load_geography
+from analysis.reference.geography import Geography, area_title, load_geography
 from analysis.report import narrative, notebook_errors
 
 PROVINCE = "province"
@@ -332,27 +332,6 @@ def load(
 # --------------------------------------------------------------------------------------------
 # Shared computations (cached per process; the warm report process fills them once)
 # --------------------------------------------------------------------------------------------
-
-
-def area_title(geo: Geography, name: str, level: str, year: int, lang: str) -> str:
-    """An area's name as reports of review ``year`` write it: after the merger of 1 July 2025
-    a district is a former district ("Bù Đăng (huyện cũ)") and the province is now part of
-    Đồng Nai; before, the name as it is.
-
-    Parameters
-    ----------
-    geo : Geography
-    name : str
-        The area's name.
-    level : {"district", "province"}
-    year : int
-        Review year.
-    lang : {"vi", "en"}
-    """
-    if geo.unit_system_for_year(int(year)) == geo.former_system:
-        return name
-    key = "area.former_district" if level == "district" else "area.former_province"
-    return label(key, lang, name=name)
 
 
 def shown_rates(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
