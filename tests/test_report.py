@@ -54,7 +54,13 @@ def test_a_districts_target_status_does_not_depend_on_the_others():
     # Each report process computes only its own district: the rows must be the same.
     ctx = report.load("Bù Đăng", 2024, "vi", str(FIXTURE))
     alone = report.status_table(ctx, ["696"])
-    together = report._cached_status.__wrapped__(ctx.data, ctx.year, ("province", "692", "696"))
+    from analysis.projection import status
+
+    rows = ctx.data.summary[ctx.data.summary["zone"] != "all"]
+    together = status.target_status(
+        rows, ctx.year, area_codes=["province", "692", "696"], seed=report.SEED,
+        weights=report.model_weights(ctx.data, ctx.year), n_paths=report.STATUS_PATHS,
+    )  # fmt: skip
     together = together[together["area_code"] == "696"].reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, together)
 
@@ -94,3 +100,22 @@ def test_area_title_after_the_merger():
     assert report.area_title(geo, "Bình Phước", "province", 2025, "en") == (
         "Bình Phước (now part of Đồng Nai province)"
     )
+
+
+def test_status_of_areas_computed_before_with_others_is_their_own_status():
+    # the province overview asks for every area, then for subsets: the subset, cut from the
+    # first table, must be what target_status gives for it alone (each area seeded alone)
+    from analysis.projection import status
+    from analysis.report import context as report_context
+
+    ctx = report_context.load("province", 2025, "vi")
+    districts = list(ctx.geography.district_codes())
+    report_context.status_table(ctx, ["province", *districts])
+    rows = ctx.data.summary[ctx.data.summary["zone"] != "all"]
+    weights = report_context.model_weights(ctx.data, ctx.year)
+    for codes in (list(reversed(districts[:3])), ["province"]):
+        expected = status.target_status(
+            rows, ctx.year, area_codes=codes, seed=report_context.SEED, weights=weights,
+            n_paths=report_context.STATUS_PATHS,
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(report_context.status_table(ctx, codes), expected)

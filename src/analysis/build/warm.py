@@ -28,6 +28,37 @@ _NOT_IN_REPORTS = {
 }
 
 
+def _aside(compute):
+    """Run ``compute()`` in a forked child (on another core); return a function waiting for it.
+
+    The result comes back pickled through a pipe. If the child fails, the waiting function
+    computes the result here instead (the warm-up never depends on the helper).
+    """
+    import pickle
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: compute, send, leave without running any cleanup of the parent
+        os.close(read_end)
+        status = 0
+        try:
+            data = pickle.dumps(compute())
+        except BaseException:  # noqa: BLE001 - the parent computes it again
+            data, status = b"", 1
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+        os._exit(status)
+    os.close(write_end)
+
+    def wait():
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        return pickle.loads(data) if status == 0 and data else compute()
+
+    return wait
+
+
 def warmup_seconds() -> float:
     """Seconds this process spent warming up (0 if it did not)."""
     return float(_WARM.get("seconds", 0.0))
@@ -60,10 +91,20 @@ def warm_worker(config: RunConfig) -> float:
 
     matplotlib.use("agg")
     import matplotlib.pyplot  # noqa: F401
-    import nbformat  # noqa: F401
     import numpy  # noqa: F401
-    import openpyxl  # noqa: F401
     import pandas  # noqa: F401
+
+    # the shared data first: the model weights then run in a forked helper on the other core
+    # while this process imports and exercises the rest
+    finish_preload = None
+    shared = config.preload_arguments()
+    if shared is not None:
+        import analysis.projection.backtest  # noqa: F401 - the helper's modules, imported once
+        from analysis.report.context import preload
+
+        finish_preload = preload(**shared, aside=_aside)
+    import nbformat  # noqa: F401
+    import openpyxl  # noqa: F401
     import papermill  # noqa: F401
 
     from analysis.build import engine as inprocess
@@ -83,13 +124,10 @@ def warm_worker(config: RunConfig) -> float:
             importlib.import_module(info.name)
     for name in config.warm_modules:
         importlib.import_module(name)
-    shared = config.preload_arguments()
-    if shared is not None:
-        from analysis.report.context import preload
-
-        preload(**shared)
     html_report.warm_up()
     typst_pdf.warm_up()  # fonts only: a process that compiled Typst must not fork compilers
+    if finish_preload is not None:
+        finish_preload()
     gc.collect()
     gc.freeze()  # keep the warm heap shared with the forked children
     _WARM["key"] = config.warm_key()

@@ -144,7 +144,17 @@ def check_allocations(frame: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def district_shares(ctx, column: str, year: int) -> tuple[pd.Series, int | None]:
-    """District shares of ``column`` at ``year`` (or the latest earlier year with data)."""
+    """District shares of ``column`` at ``year`` (or the latest earlier year with data).
+
+    Computed once per projection context (``ctx.memo``): every district's target of a year
+    shares the same shares.
+    """
+    key = ("district_shares", column, int(year))
+    shares, share_year = ctx.memo(key, lambda: _district_shares(ctx, column, int(year)))
+    return shares.copy(), share_year
+
+
+def _district_shares(ctx, column: str, year: int) -> tuple[pd.Series, int | None]:
     districts = ctx.peers("district")
     ctx.fill_tables(districts)
     values = {}

@@ -182,7 +182,7 @@ def _sum_districts(districts: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     return out[[c for c in districts.columns if c in out.columns]]
 
 
-def preload(year: int = 0, data_source: str = "", min_households: int = 50) -> None:
+def preload(year: int = 0, data_source: str = "", min_households: int = 50, aside=None):
     """Prepare the shared work once in the warm report process, before it forks the reports.
 
     Loads the data and, for the review year, computes what every report needs (backtest model
@@ -197,11 +197,25 @@ def preload(year: int = 0, data_source: str = "", min_households: int = 50) -> N
         Summary or household file; empty for the bundled data.
     min_households : int
         The reports' minimum number of households.
+    aside : callable, optional
+        ``aside(compute)`` starts ``compute()`` elsewhere (another process, on another core)
+        and returns a function waiting for its result. The model weights (the longest part)
+        are then computed beside the caller's own warm-up, until it calls the returned function.
+
+    Returns
+    -------
+    callable
+        Call it before forking the reports: it waits for and keeps the weights (if ``aside``).
     """
     ctx = load(PROVINCE, int(year), "vi", data_source, min_households)
-    model_weights(ctx.data, ctx.year)
+    key = (ctx.data, ctx.year)
+    wait = aside(lambda: model_weights(*key)) if aside else None
     _allocations(ctx.data, ctx.year)
     af_by_district(ctx.data, ctx.year, ctx.min_households)
+    if wait is None:
+        model_weights(*key)
+        return lambda: None
+    return lambda: _WEIGHTS.setdefault(key, wait())
 
 
 def load_summary(data_source: str | None = None) -> pd.DataFrame:
@@ -579,7 +593,9 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
 
     Each area's rows do not depend on which other areas are computed with it
     (`targets.target_status` seeds every area on its own), so a district report computes only
-    its own district, in its own report process, in parallel with the others.
+    its own district, in its own report process, in parallel with the others, and areas
+    already computed together with others are taken from that table (the province overview
+    asks for every area, then for the districts, then for the province).
 
     Parameters
     ----------
@@ -592,36 +608,34 @@ def status_table(ctx: ReportContext, codes: list[str]) -> pd.DataFrame:
     pandas.DataFrame
         `analysis.projection.targets.target_status` of those areas in the report's year.
     """
-    return _cached_status(ctx.data, ctx.year, tuple(codes))
-
-
-@lru_cache(maxsize=8)
-def _cached_status(data: DataBundle, year: int, codes: tuple[str, ...]) -> pd.DataFrame:
     from analysis.projection import status
 
-    rows = data.summary[data.summary["zone"] != "all"]
-    return status.target_status(
-        rows, year, area_codes=list(codes), seed=SEED, weights=model_weights(data, year),
-        n_paths=STATUS_PATHS,
+    codes, known = tuple(codes), _STATUS.setdefault((ctx.data, ctx.year), {})
+    for have, table in known.items():
+        if set(codes) <= set(have):  # rows grouped by area, in the order asked for
+            part = table[table["area_code"].isin(codes)]
+            order = part["area_code"].map({c: i for i, c in enumerate(codes)})
+            return part.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+    rows = ctx.data.summary[ctx.data.summary["zone"] != "all"]
+    known[codes] = status.target_status(
+        rows, ctx.year, area_codes=list(codes), seed=SEED,
+        weights=model_weights(ctx.data, ctx.year), n_paths=STATUS_PATHS,
     )  # fmt: skip
+    return known[codes]
 
 
-@lru_cache(maxsize=8)
+_STATUS: dict = {}  # (data, year) -> {area codes: target status}, this process's
+
+
+_WEIGHTS: dict = {}  # (data, year) -> model weights, this process's (see `preload`)
+
+
 def model_weights(data: DataBundle, year: int) -> dict:
-    """Model weights for the combined projection: inverse backtest MAE (computed once per process).
-
-    Parameters
-    ----------
-    data : DataBundle
-    year : int
-        Review year: the backtest uses the reviews up to it.
-
-    Returns
-    -------
-    dict
-        See `analysis.projection.backtest.model_weights`.
-    """
+    """Model weights for the combined projection: inverse backtest MAE (computed once per process;
+    ``year``: the backtest uses the reviews up to it). See `backtest.model_weights`."""
     from analysis.projection import backtest
 
-    rows = data.summary[(data.summary["zone"] != "all") & (data.summary["year"] <= year)]
-    return backtest.model_weights(backtest.backtest_table(rows, seed=SEED))
+    if (data, year) not in _WEIGHTS:
+        rows = data.summary[(data.summary["zone"] != "all") & (data.summary["year"] <= year)]
+        _WEIGHTS[(data, year)] = backtest.model_weights(backtest.backtest_table(rows, seed=SEED))
+    return _WEIGHTS[(data, year)]
