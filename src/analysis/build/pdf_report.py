@@ -1,4 +1,8 @@
-"""Report HTML to an A4 PDF with WeasyPrint, in-process.
+"""Report HTML to an A4 PDF with WeasyPrint, in-process: the fallback printer.
+
+The reports' PDFs are printed by Typst (`analysis.build.typst_pdf`, ~10× cheaper); a page Typst
+cannot print is printed here instead (`analysis.build.task`), with the print rules of
+``report.css`` (``@media print``) and ``templates/pdf.css``.
 
 `html_to_pdf` prints the page of `analysis.build.html_report` with a running header (area and
 year) and page numbers ("Trang 3/12", "Page 3 of 12", from the label ``pdf.page_number``) in the
@@ -20,10 +24,8 @@ import html as html_lib
 import re
 from pathlib import Path
 
-import nbformat
-
 from analysis.build.dates import iso_stamp, source_date
-from analysis.build.html_report import SVG_BLOCK_RE, notebook_to_html, template_text
+from analysis.build.html_report import SVG_BLOCK_RE, template_text
 from analysis.core.i18n import LANGS, check_lang, label
 
 
@@ -307,14 +309,3 @@ def html_to_pdf(
 
         atomic_write(Path(path), pdf)
     return pdf
-
-
-def warm_up() -> None:
-    """Build the HTML exporter and print a tiny report, so that later renders start warm.
-
-    Called by the runner's worker processes before they fork one child per report.
-    """
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Khởi động\n\n## Mục")]
-    html = notebook_to_html(nb, "Khởi động", "vi")
-    html_to_pdf(html, None, "Khởi động")

@@ -1,11 +1,12 @@
 """Warming a report process: import and exercise everything a report needs, once, before forking.
 
 A kernel per report costs ~3 s of start-up for ~0.3 s of cells. The warm process imports pandas,
-matplotlib, IPython, papermill, nbconvert, WeasyPrint, openpyxl and every ``analysis`` module a
-report uses, renders a small report once and, with the run's ``preload``, loads the data and the
-computations every report shares (`analysis.report.context.preload` with the run's year, data
-source and minimum households). Each report then starts as a fork of this warm process
-(`analysis.build.pool`), sharing its memory pages.
+matplotlib, IPython, papermill, nbconvert, openpyxl and every ``analysis`` module a report uses,
+exports a small page once, loads Typst's fonts (without compiling: see `analysis.build.typst_pdf`)
+and, with the run's ``preload``, loads the data and the computations every report shares
+(`analysis.report.context.preload` with the run's year, data source and minimum households; the
+backtest's model weights in a forked helper on another core meanwhile, `_aside`). Each report
+then starts as a fork of this warm process (`analysis.build.pool`), sharing its memory pages.
 """
 
 from __future__ import annotations
