@@ -214,3 +214,23 @@ def test_a_fork_of_a_process_that_compiled_still_prints():
     child.join(120)
     assert child.exitcode == 0, "the forked child did not finish"
     assert queue.get(timeout=5) == b"%PDF"  # compiled in a fresh process (_compile_elsewhere)
+
+
+def test_long_words_may_break_and_do_not_widen_their_column():
+    path = "/du-lieu/ra-soat-2025/tong-hop-ho-ngheo-theo-xa-phuong-moi.xlsx"  # 62 characters
+    assert typst_pdf._breakable("Bù Đăng 2021–2025") == "Bù Đăng 2021–2025"  # short: unchanged
+    broken = typst_pdf._breakable(f"tệp {path}")
+    assert broken.replace("\u200b", "") == f"tệp {path}"
+    assert broken.startswith("tệp /\u200bdu-\u200blieu/\u200bra-\u200bsoat-\u200b2025/")
+    checksum = "ab" * 40
+    assert typst_pdf._breakable(checksum).split("\u200b") == [checksum[:30], checksum[30:60],
+                                                               checksum[60:]]  # fmt: skip
+    # in a table: the long word counts 30 characters as its column's minimum, not 62
+    doc, _ = typst_pdf.parse_page(f"<table><tr><td>{path}</td><td>{'chữ ' * 60}</td></tr></table>")
+    rows = [(tr, list(tr)) for tr in doc.iter("tr")]
+    widths = [float(w) for w in re.findall(r"([\d.]+)fr", typst_pdf.column_widths(rows, 2, 7.5))]
+    room = typst_pdf.COLUMN_PT / (0.62 * 7.5) - 2 * 1.6
+    least, most = [30, 3], [len(path), len("chữ " * 60) - 1]
+    extra = (room - sum(least)) / (sum(most) - sum(least))
+    expected = [lo + (hi - lo) * extra + 1.6 for lo, hi in zip(least, most, strict=True)]
+    assert widths == pytest.approx(expected, abs=0.06)

@@ -67,6 +67,23 @@ def _string(text: str) -> str:
     return '"' + _CONTROL_RE.sub(lambda m: f"\\u{{{ord(m.group(0)):x}}}", text) + '"'
 
 
+_LONG = 30  # a "word" longer than this (a file path, a checksum) may break inside
+_LONG_WORD_RE = re.compile(rf"\S{{{_LONG + 1},}}")
+_AFTER_RE = re.compile(r"([/\\_.,;:=&?-])(?=\S)")
+_CHUNK_RE = re.compile(rf"([^\u200b]{{{_LONG}}})(?=[^\u200b])")
+
+
+def _breakable(text: str) -> str:
+    """Text with break opportunities (zero-width spaces) inside words longer than 30
+    characters: after path and punctuation characters, else every 30 characters (as the HTML
+    report's ``overflow-wrap: anywhere``). Shorter words are left as they are."""
+
+    def split(m: re.Match) -> str:
+        return _CHUNK_RE.sub("\\1\u200b", _AFTER_RE.sub("\\1\u200b", m.group(0)))
+
+    return _LONG_WORD_RE.sub(split, text) if len(text) > _LONG else text
+
+
 def _classes(el) -> list[str]:
     return (el.get("class") or "").split()
 
@@ -108,10 +125,10 @@ class _Writer:
             texts[-1] += _WS_RE.sub(" ", child.tail or "")
         if strip:
             texts[0], texts[-1] = texts[0].lstrip(), texts[-1].rstrip()
-        out = [f"#{_string(texts[0])}" if texts[0] else ""]
+        out = [f"#{_string(_breakable(texts[0]))}" if texts[0] else ""]
         for code, text in zip(codes, texts[1:], strict=True):
             out.append(code)
-            out.append(f"#{_string(text)}" if text else "")
+            out.append(f"#{_string(_breakable(text))}" if text else "")
         return "".join(out)
 
     def inline_element(self, el) -> str:
@@ -341,7 +358,7 @@ def column_widths(rows: list, n: int, size_pt: float) -> str:
                 text = _words(c)
                 chip = any("chip" in _classes(x) for x in c.iter())
                 bold = 1.08 if c.tag == "th" or chip else 1.0
-                longest_word = max((len(w) for w in text.split()), default=0)
+                longest_word = min(max((len(w) for w in text.split()), default=0), _LONG)
                 chars = len(text) + (2 if chip else 0)  # a chip's own padding
                 most[i] = max(most[i], chars * bold)
                 whole = chip or len(text) <= _SHORT  # short values stay on one line
