@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import papermill
 import pytest
+from kernel_run import execute_in_kernel
 
 from analysis.compute import deprivation
 from analysis.core import paths
@@ -296,9 +296,7 @@ def test_notebook_metadata_is_what_jupyterlab_writes(path):
 # -- the notebook runs headless ------------------------------------------------------------------
 def run_explore(tmp_path, **parameters):
     out = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(
-        str(EXPLORE), str(out), parameters=parameters, kernel_name="python3", progress_bar=False
-    )
+    execute_in_kernel(EXPLORE, out, parameters)
     executed = json.loads(out.read_text(encoding="utf-8"))
     errors = [
         o for c in executed["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"

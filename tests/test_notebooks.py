@@ -7,6 +7,7 @@ from pathlib import Path
 
 import papermill
 import pytest
+from kernel_run import execute_in_kernel
 
 from analysis.core.i18n import label
 
@@ -83,13 +84,8 @@ def test_one_data_loading_call_then_one_call_per_section(path):
 @pytest.mark.slow
 def test_explore_notebook_runs_in_a_kernel(tmp_path):
     out = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS[[p.stem for p in NOTEBOOKS].index("explore")]),
-        str(out),
-        parameters={"area": "Lộc Ninh", "lang": "en"},
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    explore = NOTEBOOKS[[p.stem for p in NOTEBOOKS].index("explore")]
+    execute_in_kernel(explore, out, {"area": "Lộc Ninh", "lang": "en"})
     executed = json.loads(out.read_text(encoding="utf-8"))
     errors = [
         o for c in executed["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"
