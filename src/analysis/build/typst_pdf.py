@@ -601,21 +601,8 @@ def _main() -> None:
 
 
 def html_to_pdf(html: str, header_text: str = "", lang: str | None = None) -> bytes:
-    """Print report HTML to an A4 PDF with Typst (in this process).
-
-    Parameters
-    ----------
-    html : str
-        HTML from `analysis.build.html_report.notebook_to_html`.
-    header_text : str
-        Running header of every page (e.g. "Bù Đăng · 2024").
-    lang : {"vi", "en"}, optional
-        Language of the page numbers; by default the ``lang`` of the ``<html>`` element.
-
-    Returns
-    -------
-    bytes
-        The PDF.
+    """Print report HTML to an A4 PDF with Typst (in this process): `html_to_typst`, then
+    `compile_pdf`. The parameters are those of `html_to_typst`; returns the PDF's bytes.
 
     Raises
     ------
