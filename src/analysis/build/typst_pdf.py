@@ -2,9 +2,9 @@
 
 The HTML report (`analysis.build.html_report`) is the one document model: this module reads
 that page (`parse_page`: Python's own HTML parser into an element tree; the charts' SVG are
-taken as they are written) and writes the same content as Typst markup, one Typst function per element
-class of the page (``templates/report.typ``: headings, cards, verdict chips, tables, charts,
-notes), then compiles it with the Python binding of Typst. Nothing is computed again and no
+taken as they are written) and writes the same content as Typst markup, one Typst function per
+element class of the page (``templates/report.typ``: headings, cards, verdict chips, tables,
+charts, notes), then compiles it with the Python binding of Typst. Nothing is computed again and no
 number is formatted again: the PDF holds the HTML's own text. Charts stay vector (the SVG of the
 page, given to Typst through ``sys.inputs``); tables repeat their header row on each page and
 keep their rows whole; headings and captions stay with what follows; the first page is a page
@@ -17,7 +17,9 @@ printed by WeasyPrint and the report's log says why.
 
 Fork safety: Typst starts worker threads when it compiles. A process that compiled once must not
 fork children that compile (a child would wait for threads that do not exist in it), so the
-runner's warm process only loads the fonts (`warm_up`), and each report process compiles.
+runner's warm process only loads the fonts (`warm_up`), and each report process compiles. A
+process forked from one that had compiled compiles in a fresh Python process instead
+(`compile_pdf`).
 """
 
 from __future__ import annotations
