@@ -110,3 +110,28 @@ def test_province_tables_carry_their_data(displayed):
     published = sections.published_data(ctx)
     sent = [r[3] for r in shown["published"]["rows"]]
     assert sent == pytest.approx(published["data"].tolist(), rel=1e-9, nan_ok=True)
+
+
+def _notes(shown) -> list[str]:
+    return [str(s) for s in shown if 'class="note"' in str(s)]
+
+
+def test_deprivation_section_says_why_there_is_no_alkire_foster(displayed):
+    # 2025: the bundled household records stop in 2024 -> one sentence says so (vi and en)
+    sections.deprivations(context.load("Bù Đăng", 2025, "vi"))
+    assert any("các năm 2016–2024 nhưng không có năm 2025" in n for n in _notes(displayed))
+    assert not any("alkire_foster" in str(s) for s in displayed)  # no table without records
+    displayed.clear()
+    sections.deprivations(context.load("Bù Đăng", 2025, "en"))
+    assert any("household records for 2016–2024 but not for 2025" in n for n in _notes(displayed))
+    displayed.clear()
+    # 2024: the measures are there, and no such sentence
+    sections.deprivations(context.load("Bù Đăng", 2024, "en"))
+    assert "alkire_foster" in tables(displayed)
+    assert not any("household records for" in n for n in _notes(displayed))
+
+
+def test_summary_only_data_say_there_are_no_household_records(displayed):
+    fixture = Path(__file__).parent / "fixtures" / "two_districts_summary.csv"
+    sections.deprivations(context.load("Bù Đăng", 2024, "en", str(fixture)))
+    assert any("summaries without household records" in n for n in _notes(displayed))

@@ -256,6 +256,8 @@ def deprivations(ctx: ReportContext) -> None:
             {"H": "rate", "A": "rate", "M0": "index"},
         )
         note(ctx, _h_beside_rate(ctx, float(data.alkire_foster["H"].iloc[0])))
+    else:
+        note(ctx, _why_no_alkire_foster(ctx))
     shown = df.assign(
         indicator=[indicator_name(i, ctx.lang, std) for i in df["indicator"]],
         dimension=[label(f"dimension.{d}", ctx.lang) for d in df["dimension"]],
@@ -267,6 +269,22 @@ def deprivations(ctx: ReportContext) -> None:
         "report.section.deprivation",
         {"share_area": "rate", "share_province": "rate"},
     )
+
+
+def _why_no_alkire_foster(ctx: ReportContext) -> str:
+    """One sentence: the Alkire-Foster measures need household records of the report's year."""
+    households = ctx.data.households
+    years = sorted({int(y) for y in households["year"]}) if households is not None else []
+    if not years:
+        return label("note.af_none", ctx.lang)
+    runs: list[list[int]] = []  # consecutive years as "2016–2024", gaps as ", "
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    span = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+    return label("note.af_none_year", ctx.lang, years=span, year=str(ctx.year))
 
 
 def _h_beside_rate(ctx: ReportContext, h: float) -> str:
